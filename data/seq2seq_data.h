@@ -1,0 +1,47 @@
+#pragma once
+// Sequence-to-sequence examples and the batches made of them.
+// Legend: B batch, S source steps, T target steps (target + EOS).
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "tokenizers/tokenizer.h"
+
+namespace attnlab {
+
+struct Seq2SeqExample {
+  std::vector<int64_t> source;
+  std::vector<int64_t> target;
+  /// Gold alignment: for target position j, the source position it comes from (-1: none).
+  std::vector<int64_t> alignment;
+};
+
+/// A dataset's splits ("train", "valid", "test") and the tokenizer of its ids.
+struct Seq2SeqData {
+  std::map<std::string, std::vector<Seq2SeqExample>> splits;
+  std::shared_ptr<Tokenizer> tokenizer;
+  const std::vector<Seq2SeqExample>& split(const std::string& name) const;
+};
+
+struct Seq2SeqBatch {
+  torch::Tensor source;          // [B, S] ids, kPad after the end
+  torch::Tensor source_lengths;  // [B]
+  torch::Tensor target_in;       // [B, T] BOS y1 .. yn (teacher forcing input)
+  torch::Tensor target_out;      // [B, T] y1 .. yn EOS
+  torch::Tensor target_lengths;  // [B] n + 1
+  torch::Tensor alignment;       // [B, T] gold source position per target step, -1 for none / padding
+  int64_t target_tokens() const;
+};
+
+/// Builds one batch from examples[indices] as whole tensors (padded, with lengths).
+Seq2SeqBatch make_batch(const std::vector<Seq2SeqExample>& examples, const std::vector<int64_t>& indices);
+
+/// Splits [0, n) into batches of `batch_size` after ordering by `order` (a permutation).
+std::vector<std::vector<int64_t>> chunk(const std::vector<int64_t>& order, int64_t batch_size);
+
+}  // namespace attnlab

@@ -1,0 +1,67 @@
+#include "data/synthetic.h"
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+#include <set>
+
+#include "tokenizers/symbol_tokenizer.h"
+
+namespace attnlab {
+
+void validate_options(const SyntheticOptions& o, const std::string& pointer) {
+  for (const char* key : {"train_lengths", "test_lengths"}) {
+    const auto& range = std::string(key) == "train_lengths" ? o.train_lengths() : o.test_lengths();
+    if (range.size() != 2 || range[0] > range[1])
+      throw ConfigError(pointer_join(pointer, key), "must be [min, max] with min <= max");
+  }
+}
+
+Seq2SeqExample make_synthetic_example(SyntheticKind kind, std::vector<int64_t> source) {
+  const int64_t n = static_cast<int64_t>(source.size());
+  std::vector<int64_t> alignment(n);
+  std::iota(alignment.begin(), alignment.end(), 0);
+  if (kind == SyntheticKind::kReverse) std::reverse(alignment.begin(), alignment.end());
+  if (kind == SyntheticKind::kSort)
+    std::stable_sort(alignment.begin(), alignment.end(),
+                     [&](int64_t a, int64_t b) { return source[a] < source[b]; });
+  std::vector<int64_t> target(n);
+  for (int64_t j = 0; j < n; ++j) target[j] = source[alignment[j]];
+  return {std::move(source), std::move(target), std::move(alignment)};
+}
+
+namespace {
+
+std::vector<Seq2SeqExample> draw(SyntheticKind kind, int64_t count, const std::vector<int64_t>& lengths,
+                                 int64_t symbols, std::mt19937_64& rng, std::set<std::vector<int64_t>>& seen) {
+  std::uniform_int_distribution<int64_t> length(lengths[0], lengths[1]);
+  std::uniform_int_distribution<int64_t> symbol(0, symbols - 1);
+  std::vector<Seq2SeqExample> examples;
+  // Short lengths over few symbols have few distinct sequences: stop trying after a
+  // generous number of draws rather than loop forever.
+  for (int64_t tries = 0; static_cast<int64_t>(examples.size()) < count && tries < 100 * count; ++tries) {
+    std::vector<int64_t> source(length(rng));
+    for (auto& s : source) s = kNumSpecialTokens + symbol(rng);
+    if (!seen.insert(source).second) continue;
+    examples.push_back(make_synthetic_example(kind, std::move(source)));
+  }
+  TORCH_CHECK(static_cast<int64_t>(examples.size()) == count, "synthetic data: only ", examples.size(),
+              " distinct sequences of lengths ", lengths[0], "-", lengths[1], " over ", symbols,
+              " symbols, asked for ", count);
+  return examples;
+}
+
+}  // namespace
+
+std::shared_ptr<Seq2SeqData> make_synthetic_data(SyntheticKind kind, const SyntheticOptions& o) {
+  std::mt19937_64 rng(static_cast<uint64_t>(o.seed()));
+  std::set<std::vector<int64_t>> seen;  // keeps valid and test sources out of train
+  auto data = std::make_shared<Seq2SeqData>();
+  data->splits["train"] = draw(kind, o.train_size(), o.train_lengths(), o.symbols(), rng, seen);
+  data->splits["valid"] = draw(kind, o.valid_size(), o.train_lengths(), o.symbols(), rng, seen);
+  data->splits["test"] = draw(kind, o.test_size(), o.test_lengths(), o.symbols(), rng, seen);
+  data->tokenizer = std::make_shared<SymbolTokenizer>(SymbolTokenizerOptions().symbols(o.symbols()));
+  return data;
+}
+
+}  // namespace attnlab

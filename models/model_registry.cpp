@@ -1,0 +1,21 @@
+#include "models/model_registry.h"
+
+#include "models/rnn_seq2seq.h"
+
+namespace attnlab {
+
+const ModelRegistry& model_registry() {
+  using Product = std::shared_ptr<torch::nn::Module>;
+  static const ModelRegistry registry(
+      "model", {
+                   options_entry<Product, ModelDims>(
+                       "rnn_seq2seq", "RNN encoder-decoder (GRU/LSTM), any attention or a fixed context",
+                       RnnSeq2SeqOptions(0, 0), [](RnnSeq2SeqOptions o, ModelDims dims) -> Product {
+                         o.source_vocab(dims.source_vocab).target_vocab(dims.target_vocab);
+                         return std::make_shared<RnnSeq2SeqImpl>(o);
+                       }),
+               });
+  return registry;
+}
+
+}  // namespace attnlab

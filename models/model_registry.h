@@ -1,0 +1,19 @@
+#pragma once
+// The model family.
+
+#include <memory>
+
+#include "modules/registry.h"
+
+namespace attnlab {
+
+/// What the data tells a model it builds.
+struct ModelDims {
+  int64_t source_vocab;
+  int64_t target_vocab;
+};
+
+using ModelRegistry = Registry<std::shared_ptr<torch::nn::Module>, ModelDims>;
+const ModelRegistry& model_registry();
+
+}  // namespace attnlab

@@ -1,0 +1,157 @@
+#include "models/rnn_seq2seq.h"
+
+#include "modules/masks.h"
+#include "tokenizers/special_tokens.h"
+
+namespace attnlab {
+
+namespace rnn_utils = torch::nn::utils::rnn;
+
+RnnSeq2SeqImpl::RnnSeq2SeqImpl(const RnnSeq2SeqOptions& options_) : options(options_) {
+  const auto& o = options;
+  TORCH_CHECK(o.source_vocab() > 0 && o.target_vocab() > 0, "rnn_seq2seq: vocab sizes must be positive");
+  const int64_t E = o.embedding(), H = o.hidden(), C = context_dim(), N = o.layers();
+  const bool lstm = o.cell() == "lstm";
+  TORCH_CHECK(lstm || o.cell() == "gru", "rnn_seq2seq: cell must be gru or lstm, got ", o.cell());
+
+  source_embedding =
+      register_module("source_embedding", torch::nn::Embedding(torch::nn::EmbeddingOptions(o.source_vocab(), E).padding_idx(kPad)));
+  target_embedding =
+      register_module("target_embedding", torch::nn::Embedding(torch::nn::EmbeddingOptions(o.target_vocab(), E).padding_idx(kPad)));
+  const double between_layers = N > 1 ? o.dropout() : 0.0;
+  if (lstm) {
+    encoder_lstm = register_module("encoder", torch::nn::LSTM(torch::nn::LSTMOptions(E, H).num_layers(N).batch_first(true).bidirectional(o.bidirectional()).dropout(between_layers)));
+  } else {
+    encoder_gru = register_module("encoder", torch::nn::GRU(torch::nn::GRUOptions(E, H).num_layers(N).batch_first(true).bidirectional(o.bidirectional()).dropout(between_layers)));
+  }
+  bridge = register_module("bridge", torch::nn::Linear(C, N * H));
+  for (int64_t layer = 0; layer < N; ++layer) {
+    const int64_t input = layer == 0 ? E + C : H;
+    const std::string name = "decoder_cell_" + std::to_string(layer);
+    if (lstm) decoder_lstm.push_back(register_module(name, torch::nn::LSTMCell(input, H)));
+    else decoder_gru.push_back(register_module(name, torch::nn::GRUCell(input, H)));
+  }
+  attention = attention_registry().create(o.attention(), AttentionDims{H, C});
+  if (attention) register_module("attention", attention);
+  readout_hidden = register_module("readout_hidden", torch::nn::Linear(H + C + E, H));
+  output = register_module("output", torch::nn::Linear(H, o.target_vocab()));
+  dropout = register_module("dropout", torch::nn::Dropout(o.dropout()));
+}
+
+int64_t RnnSeq2SeqImpl::context_dim() const { return options.hidden() * (options.bidirectional() ? 2 : 1); }
+
+RnnSeq2SeqImpl::Memory RnnSeq2SeqImpl::encode(const torch::Tensor& source, const torch::Tensor& source_lengths) {
+  TORCH_CHECK(source.dim() == 2 && source_lengths.dim() == 1 && source.size(0) == source_lengths.size(0),
+              "rnn_seq2seq: source must be [B, S] with lengths [B]; got ", source.sizes(), " and ",
+              source_lengths.sizes());
+  const int64_t S = source.size(1);
+  auto embedded = dropout(source_embedding(source));  // [B, S, E]
+  auto packed = rnn_utils::pack_padded_sequence(embedded, source_lengths.to(torch::kCPU), /*batch_first=*/true,
+                                                /*enforce_sorted=*/false);
+  torch::Tensor h_n;  // [N x directions, B, H]
+  auto packed_out = [&] {
+    if (encoder_lstm) {
+      auto result = encoder_lstm->forward_with_packed_input(packed);
+      h_n = std::get<0>(std::get<1>(result));
+      return std::get<0>(result);
+    }
+    auto result = encoder_gru->forward_with_packed_input(packed);
+    h_n = std::get<1>(result);
+    return std::get<0>(result);
+  }();
+  Memory memory;
+  memory.outputs = std::get<0>(rnn_utils::pad_packed_sequence(packed_out, /*batch_first=*/true, 0.0, S));  // [B, S, C]
+  memory.key_padding_mask = key_padding_mask_from_lengths(source_lengths, S);                            // [B, S]
+  // Last layer's final states: forward (and backward) direction, side by side.
+  memory.summary = options.bidirectional() ? torch::cat({h_n[-2], h_n[-1]}, -1) : h_n[-1];  // [B, C]
+  if (attention) memory.prepared_keys = attention->prepare_keys(memory.outputs);
+  return memory;
+}
+
+RnnState RnnSeq2SeqImpl::initial_state(const Memory& memory) {
+  const int64_t N = options.layers(), H = options.hidden();
+  auto h = torch::tanh(bridge(memory.summary))  // [B, N x H]
+               .unflatten(1, {N, H})            // [B, N, H]
+               .transpose(0, 1)                 // [N, B, H]
+               .contiguous();
+  return {h, options.cell() == "lstm" ? torch::zeros_like(h) : torch::Tensor()};
+}
+
+RnnSeq2SeqImpl::Step RnnSeq2SeqImpl::decode_step(const torch::Tensor& previous_tokens, const RnnState& state,
+                                                 const Memory& memory) {
+  auto embedded = dropout(target_embedding(previous_tokens));  // [B, E]
+  Step step;
+  torch::Tensor context;  // [B, C]
+  if (attention) {
+    auto query = state.h[-1].unsqueeze(1);  // [B, 1, H] previous top-layer state s_{t-1}
+    auto attended = attention->attend(query, memory.prepared_keys, memory.outputs, memory.key_padding_mask);
+    context = attended.context.squeeze(1);  // [B, C]
+    step.weights = attended.weights.squeeze(1);  // [B, S]
+  } else {
+    context = memory.summary;
+  }
+  auto input = torch::cat({embedded, context}, -1);  // [B, E + C]
+  std::vector<torch::Tensor> hs, cs;
+  for (int64_t layer = 0; layer < options.layers(); ++layer) {
+    if (layer > 0) input = dropout(input);
+    if (!decoder_lstm.empty()) {
+      auto hc = decoder_lstm[layer]->forward(input, std::make_tuple(state.h[layer], state.c[layer]));
+      hs.push_back(std::get<0>(hc));
+      cs.push_back(std::get<1>(hc));
+    } else {
+      hs.push_back(decoder_gru[layer]->forward(input, state.h[layer]));
+    }
+    input = hs.back();  // [B, H]
+  }
+  step.state = {torch::stack(hs), cs.empty() ? torch::Tensor() : torch::stack(cs)};  // [N, B, H]
+  step.features = torch::cat({hs.back(), context, embedded}, -1);                       // [B, H + C + E]
+  return step;
+}
+
+torch::Tensor RnnSeq2SeqImpl::readout(const torch::Tensor& features) {
+  return torch::log_softmax(output(dropout(torch::tanh(readout_hidden(features)))), -1);
+}
+
+Seq2SeqOutput RnnSeq2SeqImpl::forward(const torch::Tensor& source, const torch::Tensor& source_lengths,
+                                      const torch::Tensor& target_in) {
+  TORCH_CHECK(target_in.dim() == 2 && target_in.size(0) == source.size(0),
+              "rnn_seq2seq: target_in must be [B, T] with B = ", source.size(0), ", got ", target_in.sizes());
+  auto memory = encode(source, source_lengths);
+  auto state = initial_state(memory);
+  std::vector<torch::Tensor> features, weights;
+  for (int64_t t = 0; t < target_in.size(1); ++t) {
+    auto step = decode_step(target_in.select(1, t), state, memory);
+    features.push_back(step.features);
+    if (step.weights.defined()) weights.push_back(step.weights);
+    state = step.state;
+  }
+  // The readout of all steps at once: [B, T, H + C + E] -> [B, T, V].
+  return {readout(torch::stack(features, 1)), weights.empty() ? torch::Tensor() : torch::stack(weights, 1)};
+}
+
+Hypotheses RnnSeq2SeqImpl::greedy(const torch::Tensor& source, const torch::Tensor& source_lengths,
+                                  int64_t max_steps) {
+  auto memory = encode(source, source_lengths);
+  auto state = initial_state(memory);
+  const int64_t B = source.size(0);
+  auto previous = torch::full({B}, kBos, source.options());  // [B]
+  auto finished = torch::zeros({B}, source.options().dtype(torch::kBool));
+  auto lengths = torch::full({B}, max_steps, source.options());
+  std::vector<torch::Tensor> tokens, weights;
+  for (int64_t t = 0; t < max_steps; ++t) {
+    auto step = decode_step(previous, state, memory);
+    auto predicted = readout(step.features).argmax(-1);           // [B]
+    predicted = predicted.masked_fill(finished, kPad);
+    auto ends_now = predicted.eq(kEos) & ~finished;
+    lengths = torch::where(ends_now, torch::full_like(lengths, t), lengths);
+    finished = finished | ends_now;
+    tokens.push_back(predicted);
+    if (step.weights.defined()) weights.push_back(step.weights);
+    state = step.state;
+    previous = predicted;
+    if (finished.all().item<bool>()) break;
+  }
+  return {torch::stack(tokens, 1), lengths, weights.empty() ? torch::Tensor() : torch::stack(weights, 1)};
+}
+
+}  // namespace attnlab

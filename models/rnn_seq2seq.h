@@ -1,0 +1,99 @@
+#pragma once
+// RNN encoder-decoder (Cho et al. 2014; Bahdanau et al. 2014).
+//   encoder: embedding -> GRU/LSTM (layers, optional bidirectional) over the source
+//   decoder: per step, context c_t from the attention queried by the previous decoder
+//            state s_{t-1} (Bahdanau); with attention "none", c_t is the encoder's final
+//            state for every t (the fixed-context baseline). RNN input [e(y_{t-1}); c_t];
+//            readout tanh(W [s_t; c_t; e(y_{t-1})]) -> linear -> log-softmax.
+// Legend: B batch, S source steps, T target steps, E embedding dims, H hidden dims,
+//         C = H x directions (encoder output / context dims), N decoder layers, V vocab.
+
+#include "models/seq2seq_model.h"
+#include "modules/attention.h"
+#include "modules/attention_registry.h"
+#include "modules/options.h"
+
+namespace attnlab {
+
+struct RnnSeq2SeqOptions {
+  RnnSeq2SeqOptions(int64_t source_vocab, int64_t target_vocab)
+      : source_vocab_(source_vocab), target_vocab_(target_vocab) {}
+  /// Source vocabulary size (set from the data).
+  TORCH_ARG(int64_t, source_vocab);
+  /// Target vocabulary size (set from the data).
+  TORCH_ARG(int64_t, target_vocab);
+  /// Embedding size E (source and target).
+  TORCH_ARG(int64_t, embedding) = 64;
+  /// Hidden size H of encoder and decoder RNNs.
+  TORCH_ARG(int64_t, hidden) = 128;
+  /// "gru" or "lstm".
+  TORCH_ARG(std::string, cell) = "gru";
+  /// Layers of the encoder and of the decoder.
+  TORCH_ARG(int64_t, layers) = 1;
+  /// Read the source in both directions.
+  TORCH_ARG(bool, bidirectional) = true;
+  /// Dropout on embeddings, between layers and before the output layer.
+  TORCH_ARG(double, dropout) = 0.1;
+  /// The decoder's attention, from the attention registry.
+  TORCH_ARG(json, attention) = json{{"type", "bahdanau"}};
+};
+
+template <class Fields>
+void visit_fields(Fields& f, RnnSeq2SeqOptions& o) {
+  f("embedding", o.embedding(), at_least(1));
+  f("hidden", o.hidden(), at_least(1));
+  f("cell", o.cell(), one_of({"gru", "lstm"}));
+  f("layers", o.layers(), at_least(1));
+  f("bidirectional", o.bidirectional());
+  f("dropout", o.dropout(), in_range(0.0, 1.0));
+  f.nested("attention", o.attention(), attention_registry());
+}
+
+/// A decoder state: h (and c for LSTM), [N, B, H] each.
+struct RnnState {
+  torch::Tensor h;
+  torch::Tensor c;  // undefined for GRU
+};
+
+class RnnSeq2SeqImpl : public Seq2SeqModelImpl {
+ public:
+  explicit RnnSeq2SeqImpl(const RnnSeq2SeqOptions& options);
+
+  Seq2SeqOutput forward(const torch::Tensor& source, const torch::Tensor& source_lengths,
+                        const torch::Tensor& target_in) override;
+  Hypotheses greedy(const torch::Tensor& source, const torch::Tensor& source_lengths, int64_t max_steps) override;
+
+  RnnSeq2SeqOptions options;
+
+ private:
+  /// What the decoder reads of the source, computed once per batch.
+  struct Memory {
+    torch::Tensor outputs;           // [B, S, C]
+    torch::Tensor prepared_keys;     // attention->prepare_keys(outputs), or undefined
+    torch::Tensor key_padding_mask;  // [B, S]
+    torch::Tensor summary;           // [B, C] encoder final state (last layer, both directions)
+  };
+  struct Step {
+    torch::Tensor features;  // [B, H + C + E] input of the readout
+    torch::Tensor weights;   // [B, S], or undefined
+    RnnState state;
+  };
+
+  Memory encode(const torch::Tensor& source, const torch::Tensor& source_lengths);
+  RnnState initial_state(const Memory& memory);
+  Step decode_step(const torch::Tensor& previous_tokens, const RnnState& state, const Memory& memory);
+  torch::Tensor readout(const torch::Tensor& features);  // [..., H+C+E] -> log-probs [..., V]
+  int64_t context_dim() const;
+
+  torch::nn::Embedding source_embedding{nullptr}, target_embedding{nullptr};
+  torch::nn::GRU encoder_gru{nullptr};    // one of these two, as options.cell says
+  torch::nn::LSTM encoder_lstm{nullptr};
+  torch::nn::Linear bridge{nullptr};      // summary -> initial decoder state of every layer
+  std::vector<torch::nn::GRUCell> decoder_gru;  // one cell per layer, as options.cell says
+  std::vector<torch::nn::LSTMCell> decoder_lstm;
+  std::shared_ptr<AttentionImpl> attention;  // null: fixed context
+  torch::nn::Linear readout_hidden{nullptr}, output{nullptr};
+  torch::nn::Dropout dropout{nullptr};
+};
+
+}  // namespace attnlab

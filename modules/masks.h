@@ -1,0 +1,18 @@
+#pragma once
+// The one mask convention of attnlab, written into the names:
+//   key_padding_mask [B, Tk] bool: true where a key is padding.
+//   attn_mask        [Tq, Tk] or [B, Tq, Tk] bool: true where a query may NOT look.
+// A query row whose keys are all masked gets zero weights (and so a zero context), never NaN.
+
+#include <torch/torch.h>
+
+namespace attnlab {
+
+/// [B] lengths -> [B, max_len] bool, true at positions >= length (padding).
+torch::Tensor key_padding_mask_from_lengths(const torch::Tensor& lengths, int64_t max_len);
+
+/// Softmax over the last dim of scores [B, Tq, Tk] ignoring masked keys; `mask` broadcasts
+/// to scores (true = masked; may be undefined). Fully masked rows give all-zero weights.
+torch::Tensor masked_softmax(const torch::Tensor& scores, const torch::Tensor& mask);
+
+}  // namespace attnlab

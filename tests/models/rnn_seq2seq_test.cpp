@@ -1,0 +1,73 @@
+#include <gtest/gtest.h>
+
+#include "models/rnn_seq2seq.h"
+#include "tokenizers/special_tokens.h"
+
+namespace attnlab {
+namespace {
+
+/// A Long tensor of ids (enumerators and literals mixed).
+torch::Tensor ids(std::vector<int64_t> values) { return torch::tensor(values); }
+
+RnnSeq2SeqOptions tiny(const std::string& attention, const std::string& cell, int64_t layers) {
+  return RnnSeq2SeqOptions(12, 12).embedding(6).hidden(8).cell(cell).layers(layers).dropout(0.0).attention(
+      attention_registry().resolve(attention, ""));
+}
+
+class RnnSeq2SeqShapes : public ::testing::TestWithParam<std::tuple<std::string, std::string, int64_t>> {};
+
+TEST_P(RnnSeq2SeqShapes, ForwardAndGreedyShapes) {
+  auto [attention, cell, layers] = GetParam();
+  torch::manual_seed(0);
+  RnnSeq2SeqImpl model(tiny(attention, cell, layers));
+  auto source = ids({8, 9, 10, 11, 8, 9, kPad, kPad}).view({2, 4});
+  auto lengths = ids({4, 2});
+  auto target_in = ids({kBos, 8, 9, kBos, 8, kPad}).view({2, 3});
+  auto out = model.forward(source, lengths, target_in);
+  EXPECT_EQ(out.log_probs.sizes(), (std::vector<int64_t>{2, 3, 12}));
+  EXPECT_TRUE(torch::allclose(out.log_probs.exp().sum(-1), torch::ones({2, 3}), 1e-5));
+  EXPECT_EQ(out.attention.defined(), attention != "none");
+  if (out.attention.defined()) {
+    EXPECT_EQ(out.attention.sizes(), (std::vector<int64_t>{2, 3, 4}));
+    // The padded source positions of the second sequence get no attention.
+    EXPECT_EQ(out.attention[1].narrow(1, 2, 2).abs().sum().item<double>(), 0.0);
+  }
+  auto hyp = model.greedy(source, lengths, 5);
+  EXPECT_EQ(hyp.tokens.size(0), 2);
+  EXPECT_LE(hyp.tokens.size(1), 5);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cells, RnnSeq2SeqShapes,
+                         ::testing::Values(std::make_tuple("none", "gru", 1), std::make_tuple("bahdanau", "gru", 2),
+                                           std::make_tuple("bahdanau", "lstm", 1),
+                                           std::make_tuple("none", "lstm", 2)));
+
+TEST(RnnSeq2Seq, PaddingDoesNotChangeTheOutput) {
+  // The same sentence alone and next to a longer one (so padded) gives the same outputs.
+  torch::manual_seed(1);
+  RnnSeq2SeqImpl model(tiny("bahdanau", "gru", 1).bidirectional(true));
+  model.eval();
+  auto alone = model.forward(ids({8, 9}).view({1, 2}), ids({2}), ids({kBos, 9}).view({1, 2}));
+  auto padded = model.forward(ids({8, 9, kPad, 10, 11, 10}).view({2, 3}), ids({2, 3}),
+                              ids({kBos, 9, kBos, 10}).view({2, 2}));
+  EXPECT_TRUE(torch::allclose(alone.log_probs[0], padded.log_probs[0], 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(alone.attention[0], padded.attention[0].narrow(1, 0, 2), 1e-5, 1e-6));
+}
+
+TEST(RnnSeq2Seq, GreedyFeedsBackItsOwnPredictions) {
+  // Greedy decoding must equal teacher forcing on its own output.
+  torch::manual_seed(2);
+  RnnSeq2SeqImpl model(tiny("bahdanau", "gru", 1));
+  model.eval();
+  auto source = ids({8, 9, 10}).view({1, 3});
+  auto hyp = model.greedy(source, ids({3}), 4);
+  auto target_in = torch::cat({torch::full({1, 1}, kBos, torch::kLong), hyp.tokens.narrow(1, 0, hyp.tokens.size(1) - 1)}, 1);
+  auto forced = model.forward(source, ids({3}), target_in);
+  // Up to and including the first EOS (after it greedy pads).
+  const int64_t steps = std::min<int64_t>(hyp.lengths[0].item<int64_t>() + 1, hyp.tokens.size(1));
+  ASSERT_GE(steps, 1);
+  EXPECT_TRUE(torch::equal(forced.log_probs.argmax(-1).narrow(1, 0, steps), hyp.tokens.narrow(1, 0, steps)));
+}
+
+}  // namespace
+}  // namespace attnlab

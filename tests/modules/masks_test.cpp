@@ -1,0 +1,35 @@
+#include <gtest/gtest.h>
+
+#include "modules/masks.h"
+
+namespace attnlab {
+namespace {
+
+TEST(Masks, PaddingMaskFromLengths) {
+  auto mask = key_padding_mask_from_lengths(torch::tensor({3, 1, 0}), 3);
+  auto expected = torch::tensor({0, 0, 0, 0, 1, 1, 1, 1, 1}).to(torch::kBool).view({3, 3});
+  EXPECT_TRUE(torch::equal(mask, expected));
+}
+
+TEST(Masks, MaskedSoftmaxIgnoresMaskedKeys) {
+  auto scores = torch::tensor({1.0, 2.0, 50.0}).view({1, 1, 3});
+  auto mask = torch::tensor({false, false, true}).view({1, 1, 3});
+  auto w = masked_softmax(scores, mask);
+  const double e1 = std::exp(1.0), e2 = std::exp(2.0);
+  EXPECT_NEAR(w[0][0][0].item<double>(), e1 / (e1 + e2), 1e-6);
+  EXPECT_NEAR(w[0][0][1].item<double>(), e2 / (e1 + e2), 1e-6);
+  EXPECT_EQ(w[0][0][2].item<double>(), 0.0);
+}
+
+TEST(Masks, FullyMaskedRowGivesZerosNotNaN) {
+  auto scores = torch::randn({2, 1, 4}, torch::dtype(torch::kDouble).requires_grad(true));
+  auto mask = torch::tensor({true, true, true, true, false, true, false, true}).view({2, 1, 4});
+  auto w = masked_softmax(scores, mask);
+  EXPECT_TRUE(torch::equal(w[0], torch::zeros({1, 4}, torch::kDouble)));
+  EXPECT_NEAR(w[1].sum().item<double>(), 1.0, 1e-12);
+  w.sum().backward();
+  EXPECT_FALSE(scores.grad().isnan().any().item<bool>());
+}
+
+}  // namespace
+}  // namespace attnlab

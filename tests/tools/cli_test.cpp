@@ -1,0 +1,206 @@
+// The attnlab binary, run as a user runs it.
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "tests/test_support.h"
+#include "training/checkpoint.h"
+#include "training/experiment.h"
+#include "training/runner.h"
+
+extern char** environ;
+
+namespace attnlab {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::read_text;
+using testing::TempDir;
+using testing::write_text;
+
+struct CliResult {
+  int exit_code;
+  std::string out, err;
+};
+
+std::string quote(const std::string& s) { return "'" + s + "'"; }
+
+CliResult attnlab_cli(const std::string& args, const TempDir& dir) {
+  const std::string out = dir.file("stdout.txt"), err = dir.file("stderr.txt");
+  const std::string command =
+      std::string(ATTNLAB_BINARY) + " " + args + " > " + quote(out) + " 2> " + quote(err) + " < /dev/null";
+  const int status = std::system(command.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(out), read_text(err)};
+}
+
+const char* kTinyExperiment = R"({
+  "data": {"type": "reverse", "symbols": 4, "train_lengths": [2, 5], "test_lengths": [2, 8],
+           "train_size": 300, "valid_size": 20, "test_size": 40},
+  "model": {"type": "rnn_seq2seq", "embedding": 8, "hidden": 16, "dropout": 0.1, "attention": "none"},
+  "train": {"optimizer": {"type": "adam", "lr": 0.01}, "batch_size": 16, "max_steps": 40, "eval_every": 20,
+            "log_every": 10, "early_stopping": {"metric": "token_accuracy"}},
+  "eval": {"length_buckets": [5]},
+  "seeds": [1, 2],
+  "threads": 1,
+  "variants": {"none": {}, "bahdanau": {"model": {"attention": {"type": "bahdanau", "hidden": 8}}}}
+})";
+
+TEST(Cli, VersionHelpAndList) {
+  TempDir dir;
+  auto version = attnlab_cli("--version", dir);
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_EQ(version.out.rfind("attnlab ", 0), 0u);
+  for (const char* command : {"run", "validate", "eval", "list"}) {
+    auto help = attnlab_cli(std::string(command) + " --help", dir);
+    EXPECT_EQ(help.exit_code, 0) << command;
+    EXPECT_NE(help.out.find("Example:\n  attnlab " + std::string(command)), std::string::npos) << help.out;
+  }
+  auto list = attnlab_cli("list", dir);
+  EXPECT_EQ(list.exit_code, 0);
+  for (const char* line : {"attention:", "  none ", "  bahdanau ", "model:", "task:", "tokenizer:", "optimizer:",
+                           "  adamw ", "schedule:", "  inverse_sqrt "})
+    EXPECT_NE(list.out.find(line), std::string::npos) << line;
+  auto unknown = attnlab_cli("frobnicate", dir);
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("unknown command \"frobnicate\""), std::string::npos);
+  auto bad_flag = attnlab_cli("run --bogus x.json", dir);
+  EXPECT_EQ(bad_flag.exit_code, 2);
+  EXPECT_NE(bad_flag.err.find("bogus"), std::string::npos);
+}
+
+TEST(EndToEnd, TypoGivesOnePointerLineExitTwoAndNoRunDirectory) {
+  TempDir dir;
+  json experiment = json::parse(kTinyExperiment);
+  experiment["variants"]["bahdanau"]["model"]["attention"]["type"] = "bahdanu";
+  write_text(dir.file("x.json"), experiment.dump(2));
+  const std::string out = dir.file("runs");
+  for (const std::string& command : {"run --out " + quote(out), std::string("validate")}) {
+    auto result = attnlab_cli(command + " " + quote(dir.file("x.json")), dir);
+    EXPECT_EQ(result.exit_code, 2) << command;
+    EXPECT_EQ(result.err, dir.file("x.json") +
+                              ": /variants/bahdanau/model/attention/type: unknown \"bahdanu\"; known: none, bahdanau\n")
+        << command;
+    EXPECT_FALSE(fs::exists(out)) << command;
+  }
+  auto missing = attnlab_cli("run " + quote(dir.file("nope.json")), dir);
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_EQ(missing.err, dir.file("nope.json") + ": cannot open file\n");
+}
+
+TEST(EndToEnd, TinyExperimentTrainsEvaluatesAndWritesTheTable) {
+  TempDir dir;
+  write_text(dir.file("tiny.json"), kTinyExperiment);
+  const std::string out = dir.file("runs");
+  auto result = attnlab_cli("run " + quote(dir.file("tiny.json")) + " --out " + quote(out), dir);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("| none | 2 |"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("| bahdanau | 2 |"), std::string::npos) << result.out;
+  for (const char* file : {"results.csv", "summary.md"}) EXPECT_TRUE(fs::exists(fs::path(out) / "tiny" / file));
+  EXPECT_EQ(read_text((fs::path(out) / "tiny" / "summary.md").string()).find("# tiny"), 0u);
+
+  for (const char* variant : {"none", "bahdanau"}) {
+    for (int seed : {1, 2}) {
+      const fs::path run = fs::path(out) / "tiny" / variant / ("seed-" + std::to_string(seed));
+      for (const char* file : {"config.json", "metrics.jsonl", "results.json", "checkpoints/latest.pt",
+                               "checkpoints/best.pt"})
+        EXPECT_TRUE(fs::exists(run / file)) << run / file;
+      const json config = json::parse(read_text((run / "config.json").string()));
+      EXPECT_EQ(config.at("schema_version"), kConfigSchemaVersion);
+      EXPECT_EQ(config.at("seed"), seed);
+      EXPECT_EQ(config.at("model").at("attention").at("type"), variant);
+      const json results = json::parse(read_text((run / "results.json").string()));
+      EXPECT_EQ(results.at("steps"), 40);
+      EXPECT_GT(results.at("parameters").get<int64_t>(), 0);
+      EXPECT_EQ(results.at("metrics").at("test").contains("alignment_accuracy"), std::string(variant) == "bahdanau");
+    }
+  }
+
+  // eval re-evaluates the best checkpoint: the same figures as results.json.
+  const fs::path run = fs::path(out) / "tiny" / "bahdanau" / "seed-1";
+  auto eval = attnlab_cli("eval " + quote(run.string()) + " --split test", dir);
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  const json evaluated = json::parse(eval.out);
+  const json recorded = json::parse(read_text((run / "results.json").string()))["metrics"];
+  EXPECT_DOUBLE_EQ(evaluated["test"]["exact_match"].get<double>(), recorded["test"]["exact_match"].get<double>());
+  EXPECT_DOUBLE_EQ(evaluated["test"]["loss"].get<double>(), recorded["test"]["loss"].get<double>());
+
+  // The run directories are a record: a second run refuses to overwrite them ...
+  auto again = attnlab_cli("run " + quote(dir.file("tiny.json")) + " --out " + quote(out), dir);
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_NE(again.err.find("exists; pass --resume"), std::string::npos) << again.err;
+  // ... and --resume keeps the finished runs and prints the table again.
+  auto resumed = attnlab_cli("run " + quote(dir.file("tiny.json")) + " --out " + quote(out) + " --resume", dir);
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE(resumed.err.find("finished earlier"), std::string::npos);
+  EXPECT_NE(resumed.out.find("| bahdanau | 2 |"), std::string::npos);
+}
+
+std::vector<torch::Tensor> checkpoint_weights(const fs::path& run) {
+  const json config = json::parse(read_text((run / "config.json").string()));
+  auto task = build_task(resolve_variant("check", config).options, 1);
+  load_checkpoint((run / "checkpoints" / "latest.pt").string(), *task->model(), nullptr, nullptr);
+  std::vector<torch::Tensor> weights;
+  for (const auto& p : task->model()->parameters()) weights.push_back(p.detach().clone());
+  return weights;
+}
+
+TEST(EndToEnd, SigintWritesACheckpointExits130AndResumeMatchesAnUninterruptedRun) {
+  TempDir dir;
+  json experiment = json::parse(kTinyExperiment);
+  experiment["train"]["max_steps"] = 400;
+  experiment["train"]["log_every"] = 5;
+  experiment["seeds"] = {1};
+  experiment.erase("variants");
+  experiment["model"]["attention"] = {{"type", "bahdanau"}, {"hidden", 8}};
+  write_text(dir.file("e.json"), experiment.dump());
+  const std::string whole = dir.file("whole"), split = dir.file("split");
+
+  auto uninterrupted = attnlab_cli("run " + quote(dir.file("e.json")) + " --out " + quote(whole), dir);
+  ASSERT_EQ(uninterrupted.exit_code, 0) << uninterrupted.err;
+
+  // Start a run, wait for its first logged steps, then press Ctrl-C.
+  const std::string binary = ATTNLAB_BINARY, experiment_path = dir.file("e.json"), log = dir.file("spawned.err");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  std::vector<std::string> args = {binary, "run", experiment_path, "--out", split};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ), 0);
+  const fs::path metrics = fs::path(split) / "e" / "default" / "seed-1" / "metrics.jsonl";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline &&
+         !(fs::exists(metrics) && read_text(metrics.string()).find("\"step\":10") != std::string::npos))
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  posix_spawn_file_actions_destroy(&actions);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 130) << read_text(log);
+  const fs::path run = fs::path(split) / "e" / "default" / "seed-1";
+  EXPECT_TRUE(fs::exists(run / "checkpoints" / "latest.pt"));
+  EXPECT_FALSE(fs::exists(run / "results.json"));
+  EXPECT_NE(read_text(log).find("Continue with --resume"), std::string::npos);
+
+  auto resumed = attnlab_cli("run " + quote(experiment_path) + " --out " + quote(split) + " --resume", dir);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  const auto a = checkpoint_weights(fs::path(whole) / "e" / "default" / "seed-1");
+  const auto b = checkpoint_weights(run);
+  ASSERT_EQ(a.size(), b.size());
+  ASSERT_FALSE(a.empty());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << "parameter " << i;
+}
+
+}  // namespace
+}  // namespace attnlab

@@ -1,0 +1,140 @@
+// The shared training loop: learning happens; checkpoints are whole; an interrupted and
+// resumed run ends with the same weights as one left alone; early stopping.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "tests/test_support.h"
+#include "training/experiment.h"
+#include "training/runner.h"
+#include "training/trainer.h"
+
+namespace attnlab {
+namespace {
+
+using testing::TempDir;
+
+ExperimentOptions tiny_copy(int64_t max_steps, const std::string& extra_train = "{}") {
+  json config = json::parse(R"({
+    "data": {"type": "copy", "symbols": 4, "train_lengths": [2, 4], "test_lengths": [2, 6],
+             "train_size": 200, "valid_size": 30, "test_size": 30},
+    "model": {"type": "rnn_seq2seq", "embedding": 8, "hidden": 16, "dropout": 0.1,
+              "attention": {"type": "bahdanau", "hidden": 8}},
+    "train": {"optimizer": {"type": "adam", "lr": 0.01}, "batch_size": 16, "eval_every": 20, "log_every": 10},
+    "threads": 1
+  })");
+  config["train"]["max_steps"] = max_steps;
+  config["train"].update(json::parse(extra_train));
+  return resolve_variant("tiny", config).options;
+}
+
+TrainOutcome train(Task& task, const ExperimentOptions& options, const std::string& dir,
+                   std::function<void(TrainerRun&)> adjust = {}) {
+  TrainerRun run;
+  run.run_dir = dir;
+  run.seed = 3;
+  std::ostringstream quiet;
+  run.log = &quiet;
+  if (adjust) adjust(run);
+  return Trainer(task, options.train(), run).train();
+}
+
+std::vector<torch::Tensor> weights_of(Task& task) {
+  std::vector<torch::Tensor> weights;
+  for (const auto& p : task.model()->parameters()) weights.push_back(p.detach().clone());
+  return weights;
+}
+
+TEST(Trainer, ATinyModelLearnsATinyTask) {
+  auto options = tiny_copy(200);
+  auto task = build_task(options, 3);
+  const double loss_before = task->evaluate("valid").at("loss");
+  TempDir dir;
+  auto outcome = train(*task, options, dir.path().string());
+  const auto after = task->evaluate("valid");
+  EXPECT_GT(loss_before, 2.0);  // about ln(11 symbols + specials) untrained
+  EXPECT_LT(after.at("loss"), 0.5);
+  EXPECT_GT(after.at("token_accuracy"), 0.8);
+  EXPECT_EQ(outcome.state.step, 200);
+  EXPECT_TRUE(outcome.state.finished);
+}
+
+TEST(Trainer, WritesWholeCheckpointsAndOneMetricsLinePerEvent) {
+  auto options = tiny_copy(40);
+  auto task = build_task(options, 3);
+  TempDir dir;
+  train(*task, options, dir.path().string());
+  const auto checkpoints = dir.path() / "checkpoints";
+  EXPECT_TRUE(std::filesystem::exists(checkpoints / "latest.pt"));
+  EXPECT_TRUE(std::filesystem::exists(checkpoints / "best.pt"));
+  for (const auto& entry : std::filesystem::directory_iterator(checkpoints))
+    EXPECT_NE(entry.path().extension(), ".tmp") << entry.path();
+  // 40 steps: train lines at 10, 20, 30, 40 and evaluations at 20, 40.
+  std::ifstream log((dir.path() / "metrics.jsonl").string());
+  std::vector<json> events;
+  for (std::string line; std::getline(log, line);) events.push_back(json::parse(line));
+  ASSERT_EQ(events.size(), 6u);
+  EXPECT_EQ(events[1]["event"], "train");
+  EXPECT_EQ(events[2]["event"], "eval");
+  EXPECT_EQ(events[2]["step"], 20);
+  EXPECT_TRUE(events[2]["metrics"].contains("exact_match"));
+  for (const char* key : {"loss", "lr", "tokens_per_s", "elapsed_s"}) EXPECT_TRUE(events[0].contains(key)) << key;
+}
+
+TEST(Trainer, InterruptedAndResumedEndsWithTheSameWeights) {
+  // Dropout and shuffling draw random numbers, so this also checks RNG and data position.
+  // Stopping at step 27 lies between evaluations (every 20) and inside an epoch (13 batches).
+  auto options = tiny_copy(60, R"({"grad_accumulation": 2})");
+  TempDir whole_dir, split_dir;
+  auto whole = build_task(options, 3);
+  train(*whole, options, whole_dir.path().string());
+
+  auto first = build_task(options, 3);
+  std::atomic<bool> stop{false};
+  auto interrupted = train(*first, options, split_dir.path().string(), [&](TrainerRun& run) {
+    run.stop = &stop;
+    run.after_step = [&](int64_t step) { stop = step == 27; };
+  });
+  ASSERT_TRUE(interrupted.interrupted);
+  ASSERT_EQ(interrupted.state.step, 27);
+
+  torch::manual_seed(12345);  // the resumed run must not depend on the process's RNG state
+  auto second = build_task(options, 3);
+  auto resumed = train(*second, options, split_dir.path().string(), [](TrainerRun& run) { run.resume = true; });
+  EXPECT_FALSE(resumed.interrupted);
+  EXPECT_EQ(resumed.state.step, 60);
+
+  const auto a = weights_of(*whole), b = weights_of(*second);
+  ASSERT_EQ(a.size(), b.size());
+  ASSERT_FALSE(a.empty());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << "parameter " << i;
+
+  // The resumed log holds no event twice.
+  std::ifstream log((split_dir.path() / "metrics.jsonl").string());
+  std::vector<std::pair<std::string, int64_t>> events;
+  for (std::string line; std::getline(log, line);) {
+    auto e = json::parse(line);
+    events.emplace_back(e["event"], e["step"]);
+  }
+  std::set<std::pair<std::string, int64_t>> unique(events.begin(), events.end());
+  EXPECT_EQ(unique.size(), events.size());
+  EXPECT_EQ(events.size(), 6u + 3u);  // train lines at 10..60, evals at 20, 40, 60
+}
+
+TEST(Trainer, EarlyStoppingStopsAfterPatienceEvaluationsWithoutImprovement) {
+  // A learning rate of ~0 cannot improve the loss after the first evaluation.
+  auto options = tiny_copy(200, R"({"optimizer": {"type": "sgd", "lr": 1e-12, "momentum": 0},
+                                    "early_stopping": {"metric": "loss", "patience": 2}})");
+  auto task = build_task(options, 3);
+  TempDir dir;
+  auto outcome = train(*task, options, dir.path().string());
+  EXPECT_TRUE(outcome.stopped_early);
+  EXPECT_EQ(outcome.state.step, 60);  // evals at 20 (best), 40, 60: two without improvement
+  EXPECT_EQ(outcome.state.best_step, 20);
+}
+
+}  // namespace
+}  // namespace attnlab

@@ -1,0 +1,45 @@
+#include <filesystem>
+
+#include "tools/cli/cli_options.h"
+#include "tools/cli/commands.h"
+#include "training/runner.h"
+
+namespace attnlab::cli {
+
+int eval_command(int argc, char** argv) {
+  cxxopts::Options options("attnlab eval",
+                           "Re-evaluate a trained run from its best checkpoint and print the metrics as JSON.");
+  options.add_options()("run_dir", "a run directory (holds config.json and checkpoints/)",
+                        cxxopts::value<std::string>())(
+      "split", "split to evaluate (repeatable; default: the config's eval splits)",
+      cxxopts::value<std::vector<std::string>>());
+  options.parse_positional({"run_dir"});
+  options.positional_help("RUN_DIR");
+  int exit_code = kExitOk;
+  auto args = parse_or_exit(options, argc, argv, "attnlab eval runs/quickstart/bahdanau/seed-1 --split test",
+                            exit_code);
+  if (!args) return exit_code;
+  if (!args->count("run_dir")) {
+    std::cerr << "attnlab eval: missing RUN_DIR (see attnlab eval --help)\n";
+    return kExitBadInput;
+  }
+  const std::string run_dir = (*args)["run_dir"].as<std::string>();
+  try {
+    std::vector<std::string> splits;
+    if (args->count("split")) {
+      splits = (*args)["split"].as<std::vector<std::string>>();
+    } else {
+      const json config = read_json_file((std::filesystem::path(run_dir) / "config.json").string());
+      splits = config.at("eval").at("splits").get<std::vector<std::string>>();
+    }
+    json metrics = json::object();
+    for (const auto& split : splits) metrics[split] = evaluate_run(run_dir, split);
+    std::cout << metrics.dump(2) << "\n";
+  } catch (const ExperimentError& e) {
+    std::cerr << e.what() << "\n";
+    return kExitBadInput;
+  }
+  return kExitOk;
+}
+
+}  // namespace attnlab::cli

@@ -1,0 +1,61 @@
+// attnlab: compare attention mechanisms from JSON experiment files.
+
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include "tools/cli/commands.h"
+
+namespace {
+
+struct Command {
+  const char* name;
+  int (*run)(int, char**);
+  const char* summary;
+};
+
+const Command kCommands[] = {
+    {"run", attnlab::cli::run_command, "train and evaluate every variant x seed of an experiment, print the table"},
+    {"validate", attnlab::cli::validate_command, "check an experiment file and print each variant's resolved config"},
+    {"eval", attnlab::cli::eval_command, "re-evaluate a trained run from its best checkpoint"},
+    {"list", attnlab::cli::list_command, "list every registered name by family"},
+};
+
+void usage(std::ostream& out) {
+  out << "usage: attnlab <command> [options]   (attnlab <command> --help for more)\n\ncommands:\n";
+  for (const auto& c : kCommands) out << "  " << c.name << std::string(10 - std::strlen(c.name), ' ') << c.summary << "\n";
+  out << "\nExample:\n  attnlab run experiments/quickstart.json\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    usage(std::cerr);
+    return attnlab::cli::kExitBadInput;
+  }
+  const std::string name = argv[1];
+  if (name == "--version" || name == "version") {
+    std::cout << "attnlab " << ATTNLAB_VERSION << "\n";
+    return attnlab::cli::kExitOk;
+  }
+  if (name == "-h" || name == "--help" || name == "help") {
+    usage(std::cout);
+    return attnlab::cli::kExitOk;
+  }
+  for (const auto& c : kCommands) {
+    if (name != c.name) continue;
+    // The subcommand sees "attnlab <command>" as its program name.
+    std::string program = std::string("attnlab ") + c.name;
+    argv[1] = program.data();
+    try {
+      return c.run(argc - 1, argv + 1);
+    } catch (const std::exception& e) {
+      std::cerr << "attnlab " << c.name << ": error: " << e.what() << "\n";
+      return attnlab::cli::kExitFailure;
+    }
+  }
+  std::cerr << "attnlab: unknown command \"" << name << "\"\n";
+  usage(std::cerr);
+  return attnlab::cli::kExitBadInput;
+}

@@ -1,0 +1,61 @@
+#include <unistd.h>
+
+#include "tools/cli/cli_options.h"
+#include "tools/cli/commands.h"
+#include "training/interrupt.h"
+#include "training/runner.h"
+
+namespace attnlab::cli {
+
+int run_command(int argc, char** argv) {
+  cxxopts::Options options("attnlab run",
+                           "Train and evaluate every variant x seed of an experiment, then write and print the "
+                           "comparison table (<out>/<experiment>/results.csv, summary.md).");
+  options.add_options()("experiment", "experiment file (JSON)", cxxopts::value<std::string>())(
+      "variant", "run only this variant (repeatable)", cxxopts::value<std::vector<std::string>>())(
+      "seeds", "run N seeds: the file's first N, continued by consecutive numbers", cxxopts::value<int64_t>())(
+      "set", "set /json/pointer=VALUE in every variant (VALUE is JSON, else a string; repeatable)",
+      cxxopts::value<std::vector<std::string>>())("out", "directory of run outputs",
+                                                  cxxopts::value<std::string>()->default_value("runs"))(
+      "resume", "continue unfinished runs and reuse finished ones");
+  options.parse_positional({"experiment"});
+  options.positional_help("EXPERIMENT.json");
+  int exit_code = kExitOk;
+  auto args = parse_or_exit(options, argc, argv,
+                            "attnlab run experiments/quickstart.json --variant bahdanau --seeds 1 "
+                            "--set /train/max_steps=200",
+                            exit_code);
+  if (!args) return exit_code;
+  if (!args->count("experiment")) {
+    std::cerr << "attnlab run: missing EXPERIMENT.json (see attnlab run --help)\n";
+    return kExitBadInput;
+  }
+  ExperimentOverrides overrides;
+  if (args->count("variant")) overrides.variants = (*args)["variant"].as<std::vector<std::string>>();
+  if (args->count("set")) overrides.sets = (*args)["set"].as<std::vector<std::string>>();
+  if (args->count("seeds")) {
+    overrides.seeds = (*args)["seeds"].as<int64_t>();
+    if (*overrides.seeds < 1) {
+      std::cerr << "attnlab run: --seeds must be >= 1, got " << *overrides.seeds << "\n";
+      return kExitBadInput;
+    }
+  }
+  RunnerOptions runner;
+  runner.out_dir = (*args)["out"].as<std::string>();
+  runner.resume = args->count("resume") > 0;
+  runner.log_is_terminal = isatty(STDERR_FILENO) != 0;
+  try {
+    const Experiment experiment = load_experiment((*args)["experiment"].as<std::string>(), overrides);
+    runner.stop = &install_interrupt_handler();
+    if (run_experiment(experiment, runner) == RunStatus::kInterrupted) {
+      std::cerr << "attnlab run: interrupted; checkpoint written. Continue with --resume.\n";
+      return kInterruptedExitCode;
+    }
+  } catch (const ExperimentError& e) {
+    std::cerr << e.what() << "\n";
+    return kExitBadInput;
+  }
+  return kExitOk;
+}
+
+}  // namespace attnlab::cli

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# setup + build + every test (unit and end-to-end) through ctest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/setup.sh
+bash tools/build.sh
+cd build
+ctest -j2 --output-on-failure --timeout 900

@@ -1,0 +1,31 @@
+#pragma once
+// The comparison table of an experiment: one row per variant, each metric as
+// mean ± sample standard deviation over seeds, with the cost of the variant
+// (parameters, training time, tokens/s). Written as CSV (machine) and Markdown (people).
+
+#include <string>
+#include <vector>
+
+#include "modules/options.h"
+
+namespace attnlab {
+
+struct RunRecord {
+  std::string variant;
+  json results;  // a run's results.json
+};
+
+struct ComparisonTable {
+  std::string split;                     // whose metrics are shown
+  std::vector<std::string> metrics;      // in column order
+  std::vector<std::string> variants;     // in row order
+  std::vector<RunRecord> runs;
+};
+
+std::string render_csv(const ComparisonTable& table);
+std::string render_markdown(const ComparisonTable& table);
+
+/// Mean and sample standard deviation (0 for one value).
+std::pair<double, double> mean_and_std(const std::vector<double>& values);
+
+}  // namespace attnlab

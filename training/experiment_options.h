@@ -1,0 +1,45 @@
+#pragma once
+// One variant of an experiment, fully resolved: what the runner builds and trains.
+
+#include "data/data_registry.h"
+#include "models/model_registry.h"
+#include "modules/options.h"
+#include "training/task_registry.h"
+#include "training/train_options.h"
+
+namespace attnlab {
+
+/// Version of the resolved config written to every run directory.
+inline constexpr int kConfigSchemaVersion = 1;
+
+struct ExperimentOptions {
+  /// Names the run directory runs/<name>/; default: the file's name without .json.
+  TORCH_ARG(std::string, name) = "";
+  TORCH_ARG(std::string, description) = "";
+  TORCH_ARG(json, task) = "seq2seq";
+  TORCH_ARG(json, data) = json();   // required
+  TORCH_ARG(json, model) = json();  // required
+  TORCH_ARG(TrainOptions, train) = {};
+  TORCH_ARG(EvalOptions, eval) = {};
+  /// Seeds of model initialisation, dropout and batch order: one run per seed.
+  TORCH_ARG(std::vector<int64_t>, seeds) = std::vector<int64_t>{1};
+  /// CPU threads; 0 = every core.
+  TORCH_ARG(int64_t, threads) = 0;
+};
+
+template <class Fields>
+void visit_fields(Fields& f, ExperimentOptions& o) {
+  f("name", o.name());
+  f("description", o.description());
+  f.nested("task", o.task(), task_registry());
+  f.require("data");
+  f.nested("data", o.data(), seq2seq_data_registry());
+  f.require("model");
+  f.nested("model", o.model(), model_registry());
+  f.object("train", o.train());
+  f.object("eval", o.eval());
+  f("seeds", o.seeds(), each_at_least(0, 1));
+  f("threads", o.threads(), at_least(0));
+}
+
+}  // namespace attnlab

@@ -1,0 +1,144 @@
+#include "training/seq2seq_task.h"
+
+#include <cmath>
+#include <numeric>
+
+#include "tokenizers/special_tokens.h"
+
+namespace attnlab {
+
+Seq2SeqTask::Seq2SeqTask(std::shared_ptr<Seq2SeqData> data, std::shared_ptr<Seq2SeqModelImpl> model,
+                         EvalOptions eval)
+    : data_(std::move(data)), model_(std::move(model)), eval_(std::move(eval)) {
+  TORCH_CHECK(data_ && model_, "seq2seq task: needs data and a seq2seq model");
+}
+
+int64_t Seq2SeqTask::train_size() const { return static_cast<int64_t>(data_->split("train").size()); }
+
+TrainLoss Seq2SeqTask::train_loss(const std::vector<int64_t>& examples) {
+  auto batch = make_batch(data_->split("train"), examples);
+  auto out = model_->forward(batch.source, batch.source_lengths, batch.target_in);
+  auto loss = torch::nll_loss(out.log_probs.flatten(0, 1), batch.target_out.flatten(), {},
+                              at::Reduction::Mean, kPad);
+  return {loss, batch.target_tokens()};
+}
+
+std::vector<std::string> Seq2SeqTask::bucket_names() const {
+  std::vector<std::string> names;
+  int64_t low = 1;
+  for (int64_t edge : eval_.length_buckets()) {
+    if (edge < low) continue;
+    names.push_back(std::to_string(low) + "-" + std::to_string(edge));
+    low = edge + 1;
+  }
+  names.push_back(std::to_string(low) + "+");
+  return names;
+}
+
+int64_t Seq2SeqTask::bucket_of(int64_t source_length) const {
+  int64_t bucket = 0, low = 1;
+  for (int64_t edge : eval_.length_buckets()) {
+    if (edge < low) continue;
+    if (source_length <= edge) return bucket;
+    ++bucket;
+    low = edge + 1;
+  }
+  return bucket;
+}
+
+std::vector<std::string> Seq2SeqTask::splits() const {
+  std::vector<std::string> names;
+  for (const auto& split : data_->splits) names.push_back(split.first);
+  return names;
+}
+
+std::vector<std::string> Seq2SeqTask::metric_names() const {
+  std::vector<std::string> names = {"loss", "ppl", "token_accuracy", "exact_match", "alignment_accuracy"};
+  for (const auto& b : bucket_names()) {
+    names.push_back("token_accuracy@" + b);
+    names.push_back("exact_match@" + b);
+  }
+  return names;
+}
+
+std::vector<std::string> Seq2SeqTask::table_metrics() const {
+  std::vector<std::string> names = {"exact_match", "token_accuracy"};
+  for (const auto& b : bucket_names()) names.push_back("token_accuracy@" + b);
+  names.push_back("alignment_accuracy");
+  return names;
+}
+
+Metrics Seq2SeqTask::evaluate(const std::string& split) {
+  const auto& examples = data_->split(split);
+  TORCH_CHECK(!examples.empty(), "seq2seq task: split \"", split, "\" is empty");
+  torch::NoGradGuard no_grad;
+  const bool was_training = model_->is_training();
+  model_->eval();
+
+  const int64_t buckets = static_cast<int64_t>(bucket_names().size());
+  std::vector<double> bucket_correct(buckets, 0), bucket_tokens(buckets, 0), bucket_exact(buckets, 0),
+      bucket_examples(buckets, 0);
+  double nll = 0, tokens = 0, aligned = 0, alignable = 0;
+  bool has_attention = false;
+
+  std::vector<int64_t> order(examples.size());
+  std::iota(order.begin(), order.end(), 0);
+  for (const auto& indices : chunk(order, eval_.batch_size())) {
+    auto batch = make_batch(examples, indices);
+    auto target_mask = batch.target_out.ne(kPad);  // [B, T]
+
+    // Teacher forcing: loss and attention against the gold alignment.
+    auto forced = model_->forward(batch.source, batch.source_lengths, batch.target_in);
+    nll += torch::nll_loss(forced.log_probs.flatten(0, 1), batch.target_out.flatten(), {}, at::Reduction::Sum, kPad)
+               .item<double>();
+    tokens += target_mask.sum().item<double>();
+    if (forced.attention.defined()) {
+      has_attention = true;
+      auto gold = batch.alignment.ge(0);                                 // [B, T]
+      auto hit = forced.attention.argmax(-1).eq(batch.alignment) & gold;  // [B, T]
+      aligned += hit.sum().item<double>();
+      alignable += gold.sum().item<double>();
+    }
+
+    // Greedy decoding of the model's own predictions.
+    const int64_t max_steps = static_cast<int64_t>(
+        std::ceil(eval_.max_length_ratio() * batch.source.size(1)) + eval_.max_length_extra());
+    auto hyp = model_->greedy(batch.source, batch.source_lengths, max_steps).tokens;  // [B, L]
+    const int64_t T = batch.target_out.size(1), L = hyp.size(1);
+    if (L < T) hyp = torch::constant_pad_nd(hyp, {0, T - L}, kPad);  // [B, >= T]
+    auto correct = hyp.narrow(1, 0, T).eq(batch.target_out) & target_mask;  // [B, T]
+    auto correct_per_example = correct.sum(1);                             // [B]
+    auto exact = correct_per_example.eq(batch.target_lengths);             // [B]
+
+    auto lengths = batch.source_lengths.accessor<int64_t, 1>();
+    auto n_correct = correct_per_example.accessor<int64_t, 1>();
+    auto n_target = batch.target_lengths.accessor<int64_t, 1>();
+    auto is_exact = exact.accessor<bool, 1>();
+    for (int64_t b = 0; b < lengths.size(0); ++b) {
+      const int64_t k = bucket_of(lengths[b]);
+      bucket_correct[k] += n_correct[b];
+      bucket_tokens[k] += n_target[b];
+      bucket_exact[k] += is_exact[b];
+      bucket_examples[k] += 1;
+    }
+  }
+  if (was_training) model_->train();
+
+  Metrics m;
+  m["loss"] = nll / tokens;
+  m["ppl"] = std::exp(m["loss"]);
+  const double all_correct = std::accumulate(bucket_correct.begin(), bucket_correct.end(), 0.0);
+  const double all_exact = std::accumulate(bucket_exact.begin(), bucket_exact.end(), 0.0);
+  m["token_accuracy"] = all_correct / tokens;
+  m["exact_match"] = all_exact / static_cast<double>(examples.size());
+  if (has_attention && alignable > 0) m["alignment_accuracy"] = aligned / alignable;
+  const auto names = bucket_names();
+  for (int64_t k = 0; k < buckets; ++k) {
+    if (bucket_examples[k] == 0) continue;  // an empty bucket has no accuracy
+    m["token_accuracy@" + names[k]] = bucket_correct[k] / bucket_tokens[k];
+    m["exact_match@" + names[k]] = bucket_exact[k] / bucket_examples[k];
+  }
+  return m;
+}
+
+}  // namespace attnlab

@@ -1,0 +1,39 @@
+#pragma once
+// A task is one kind of work (sequence-to-sequence, classification, masked LM): it owns
+// its data and model, and supplies the training loss of a batch and the metrics of a
+// split. The Trainer supplies everything else, the same for every task.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+namespace attnlab {
+
+using Metrics = std::map<std::string, double>;
+
+struct TrainLoss {
+  torch::Tensor loss;  // scalar, mean over the batch's tokens
+  int64_t tokens;      // tokens the loss covers (for tokens/s)
+};
+
+class Task {
+ public:
+  virtual ~Task() = default;
+  virtual std::shared_ptr<torch::nn::Module> model() = 0;
+  /// Number of training examples; batches are lists of indices into them.
+  virtual int64_t train_size() const = 0;
+  virtual TrainLoss train_loss(const std::vector<int64_t>& examples) = 0;
+  /// Metrics of the model (in eval mode) on a split; "loss" is always among them.
+  virtual Metrics evaluate(const std::string& split) = 0;
+  /// Names of the splits evaluate() takes.
+  virtual std::vector<std::string> splits() const = 0;
+  /// Every metric name evaluate() returns, known before training.
+  virtual std::vector<std::string> metric_names() const = 0;
+  /// The metrics the comparison table shows, in order.
+  virtual std::vector<std::string> table_metrics() const = 0;
+};
+
+}  // namespace attnlab

@@ -1,0 +1,20 @@
+#include "training/train_options.h"
+
+#include <algorithm>
+
+namespace attnlab {
+
+bool higher_is_better(const EarlyStoppingOptions& o) {
+  if (o.mode() != "auto") return o.mode() == "max";
+  return !(o.metric() == "loss" || o.metric() == "ppl");
+}
+
+void validate_options(const EvalOptions& o, const std::string& pointer) {
+  if (!std::is_sorted(o.length_buckets().begin(), o.length_buckets().end()))
+    throw ConfigError(pointer_join(pointer, "length_buckets"), "must be in increasing order");
+  if (std::find(o.splits().begin(), o.splits().end(), o.report_split()) == o.splits().end())
+    throw ConfigError(pointer_join(pointer, "report_split"),
+                      "\"" + o.report_split() + "\" is not one of /eval/splits");
+}
+
+}  // namespace attnlab

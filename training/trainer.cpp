@@ -1,0 +1,166 @@
+#include "training/trainer.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include "data/seq2seq_data.h"
+#include "training/metrics_log.h"
+#include "training/progress.h"
+
+namespace attnlab {
+
+namespace fs = std::filesystem;
+
+namespace {
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+}  // namespace
+
+Trainer::Trainer(Task& task, TrainOptions options, TrainerRun run)
+    : task_(task), options_(std::move(options)), run_(std::move(run)) {}
+
+std::string Trainer::latest_checkpoint(const std::string& run_dir) {
+  return (fs::path(run_dir) / "checkpoints" / "latest.pt").string();
+}
+std::string Trainer::best_checkpoint(const std::string& run_dir) {
+  return (fs::path(run_dir) / "checkpoints" / "best.pt").string();
+}
+
+std::vector<std::vector<int64_t>> Trainer::epoch_batches(int64_t epoch) const {
+  // The order depends only on (seed, epoch), so a resumed run sees the same batches.
+  auto generator = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(run_.seed) * 1000003u + epoch);
+  auto permutation = torch::randperm(task_.train_size(), generator, torch::kLong);
+  std::vector<int64_t> order(permutation.data_ptr<int64_t>(), permutation.data_ptr<int64_t>() + permutation.numel());
+  return chunk(order, options_.batch_size());
+}
+
+TrainOutcome Trainer::train() {
+  auto model = task_.model();
+  auto optimizer = optimizer_registry().create(options_.optimizer(), model->parameters());
+  const auto schedule = schedule_registry().create(options_.schedule(), options_.max_steps());
+  const double base_lr = base_learning_rate(options_.optimizer());
+  const auto& stopping = options_.early_stopping();
+  const bool maximize = higher_is_better(stopping);
+
+  fs::create_directories(fs::path(run_.run_dir) / "checkpoints");
+  TrainOutcome outcome;
+  TrainerState& state = outcome.state;
+  const std::string latest = latest_checkpoint(run_.run_dir);
+  if (run_.resume && fs::exists(latest)) {
+    load_checkpoint(latest, *model, optimizer.get(), &state);
+    at::Generator(at::detail::getDefaultCPUGenerator()).set_state(state.rng_state);
+  }
+  MetricsLog metrics_log((fs::path(run_.run_dir) / "metrics.jsonl").string(), state.step);
+  ProgressLine progress(*run_.log, run_.log_is_terminal, run_.label);
+  if (state.finished) return outcome;
+
+  auto save_latest = [&] {
+    state.rng_state = at::detail::getDefaultCPUGenerator().get_state();
+    save_checkpoint(latest, *model, optimizer.get(), &state);
+  };
+
+  model->train();
+  auto batches = epoch_batches(state.epoch);
+  const auto session_start = std::chrono::steady_clock::now();
+  const double elapsed_before = state.elapsed_seconds;
+  const int64_t session_first_step = state.step;
+  double session_train_seconds = 0, logged_loss = 0;
+  int64_t logged_batches = 0, tokens_at_log = state.tokens;
+  double train_seconds_at_log = state.train_seconds;
+
+  while (state.step < options_.max_steps()) {
+    const auto step_start = std::chrono::steady_clock::now();
+    optimizer->zero_grad();
+    for (int64_t micro = 0; micro < options_.grad_accumulation(); ++micro) {
+      if (state.batch_in_epoch >= static_cast<int64_t>(batches.size())) {
+        ++state.epoch;
+        state.batch_in_epoch = 0;
+        batches = epoch_batches(state.epoch);
+      }
+      auto result = task_.train_loss(batches[state.batch_in_epoch++]);
+      (result.loss / static_cast<double>(options_.grad_accumulation())).backward();
+      logged_loss += result.loss.item<double>();
+      ++logged_batches;
+      state.tokens += result.tokens;
+    }
+    if (options_.clip_norm() > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), options_.clip_norm());
+    const double lr = base_lr * schedule(state.step + 1);
+    for (auto& group : optimizer->param_groups()) group.options().set_lr(lr);
+    optimizer->step();
+    ++state.step;
+    const double step_seconds = seconds_since(step_start);
+    state.train_seconds += step_seconds;
+    session_train_seconds += step_seconds;
+    state.elapsed_seconds = elapsed_before + seconds_since(session_start);
+
+    const double seconds_per_step = session_train_seconds / static_cast<double>(state.step - session_first_step);
+    const double eta = seconds_per_step * static_cast<double>(options_.max_steps() - state.step);
+    const bool log_now = state.step % options_.log_every() == 0;
+    const double interval_tokens_per_second =
+        static_cast<double>(state.tokens - tokens_at_log) / std::max(1e-9, state.train_seconds - train_seconds_at_log);
+    progress.update(state.step, options_.max_steps(), logged_loss / std::max<int64_t>(1, logged_batches),
+                    interval_tokens_per_second, eta, log_now);
+    if (log_now) {
+      metrics_log.append({{"event", "train"},
+                          {"step", state.step},
+                          {"split", "train"},
+                          {"loss", logged_loss / logged_batches},
+                          {"lr", lr},
+                          {"tokens_per_s", interval_tokens_per_second},
+                          {"elapsed_s", state.elapsed_seconds}});
+      logged_loss = 0;
+      logged_batches = 0;
+      tokens_at_log = state.tokens;
+      train_seconds_at_log = state.train_seconds;
+    }
+
+    bool stop_early = false;
+    if (state.step % options_.eval_every() == 0 || state.step == options_.max_steps()) {
+      Metrics metrics = task_.evaluate("valid");
+      auto it = metrics.find(stopping.metric());
+      TORCH_CHECK(it != metrics.end(), "validation gave no metric \"", stopping.metric(), "\"");
+      const bool improved = state.best_step < 0 || (maximize ? it->second > state.best_metric
+                                                             : it->second < state.best_metric);
+      if (improved) {
+        state.best_metric = it->second;
+        state.best_step = state.step;
+        state.evals_without_improvement = 0;
+        save_checkpoint(best_checkpoint(run_.run_dir), *model, nullptr, nullptr);
+      } else {
+        ++state.evals_without_improvement;
+      }
+      stop_early = stopping.patience() > 0 && state.evals_without_improvement >= stopping.patience();
+      state.elapsed_seconds = elapsed_before + seconds_since(session_start);
+      metrics_log.append({{"event", "eval"},
+                          {"step", state.step},
+                          {"split", "valid"},
+                          {"loss", metrics.at("loss")},
+                          {"metrics", metrics},
+                          {"elapsed_s", state.elapsed_seconds}});
+      char text[160];
+      std::snprintf(text, sizeof text, "step %lld valid %s %.4f%s", static_cast<long long>(state.step),
+                    stopping.metric().c_str(), it->second, improved ? " (best)" : "");
+      progress.message(text);
+      state.finished = stop_early || state.step == options_.max_steps();
+      save_latest();
+    }
+    if (run_.after_step) run_.after_step(state.step);
+    if (stop_early) {
+      outcome.stopped_early = true;
+      progress.message("stopped early: no improvement in " + std::to_string(stopping.patience()) + " evaluations");
+      break;
+    }
+    if (run_.stop && run_.stop->load() && !state.finished) {
+      save_latest();
+      progress.finish();
+      outcome.interrupted = true;
+      return outcome;
+    }
+  }
+  progress.finish();
+  return outcome;
+}
+
+}  // namespace attnlab

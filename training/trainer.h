@@ -1,0 +1,59 @@
+#pragma once
+// The shared training loop: the same for every task.
+//   micro-batches in a seeded order per epoch -> loss (from the task) -> backward,
+//   gradients accumulated, clipped -> learning rate from the schedule -> optimizer step;
+//   train loss logged every log_every steps; every eval_every steps the validation
+//   split is evaluated, the best checkpoint kept, early stopping decided and the latest
+//   checkpoint written. A stop request (SIGINT) writes the latest checkpoint and returns.
+
+#include <atomic>
+#include <functional>
+#include <iostream>
+#include <string>
+
+#include "training/checkpoint.h"
+#include "training/task.h"
+#include "training/train_options.h"
+
+namespace attnlab {
+
+struct TrainerRun {
+  /// Holds checkpoints/ and metrics.jsonl.
+  std::string run_dir;
+  int64_t seed = 1;
+  /// Continue from run_dir/checkpoints/latest.pt if it exists.
+  bool resume = false;
+  /// Shown in progress lines, e.g. "bahdanau seed 1".
+  std::string label = "train";
+  /// When set, training stops after the current step with a checkpoint.
+  const std::atomic<bool>* stop = nullptr;
+  /// Called after every optimizer step with the step number (tests, hooks).
+  std::function<void(int64_t)> after_step;
+  std::ostream* log = &std::cerr;
+  bool log_is_terminal = false;
+};
+
+struct TrainOutcome {
+  bool interrupted = false;
+  bool stopped_early = false;
+  TrainerState state;
+};
+
+class Trainer {
+ public:
+  Trainer(Task& task, TrainOptions options, TrainerRun run);
+  TrainOutcome train();
+
+  static std::string latest_checkpoint(const std::string& run_dir);
+  static std::string best_checkpoint(const std::string& run_dir);
+
+ private:
+  /// Indices of the micro-batches of one epoch, in that epoch's seeded order.
+  std::vector<std::vector<int64_t>> epoch_batches(int64_t epoch) const;
+
+  Task& task_;
+  TrainOptions options_;
+  TrainerRun run_;
+};
+
+}  // namespace attnlab
