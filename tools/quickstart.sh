@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
 bash tools/build.sh
-build/attnlab run experiments/quickstart.json --resume "$@"
+build/attnlab run experiments/quickstart.json --jobs 2 --resume "$@"

@@ -1,10 +1,11 @@
 #include "training/runner.h"
 
 #include <filesystem>
-#include <thread>
 
 #include "training/atomic_file.h"
 #include "training/comparison_table.h"
+#include "training/parallel_runs.h"
+#include "training/threads.h"
 #include "training/trainer.h"
 
 namespace attnlab {
@@ -23,9 +24,7 @@ int64_t count_parameters(torch::nn::Module& model) {
 }
 
 std::unique_ptr<Task> build_task(const ExperimentOptions& options, int64_t seed) {
-  const int64_t threads =
-      options.threads() > 0 ? options.threads() : std::max<int64_t>(1, std::thread::hardware_concurrency());
-  torch::set_num_threads(static_cast<int>(threads));
+  set_thread_count(options.threads());
   torch::manual_seed(static_cast<uint64_t>(seed));
   return task_registry().create(options.task(), options);
 }
@@ -90,31 +89,41 @@ void check_run_directories(const Experiment& experiment, const RunnerOptions& op
 
 namespace {
 
-/// Trains (or continues) one run and writes its results.json. Returns false if interrupted.
-bool train_one(const Experiment& experiment, const Variant& variant, int64_t seed, const RunnerOptions& options,
-               const std::string& dir, Task& task) {
-  fs::create_directories(dir);
-  const std::string config_path = (fs::path(dir) / "config.json").string();
-  if (!fs::exists(config_path)) write_file_atomically(config_path, run_config(experiment, variant, seed).dump(2) + "\n");
+/// Resolves a run directory's config.json (what was run is what is read back).
+Variant load_run_config(const std::string& run_dir, int64_t& seed) {
+  const std::string config_path = (fs::path(run_dir) / "config.json").string();
+  const json config = read_json_file(config_path);
+  try {
+    seed = config.value("seed", int64_t{1});
+    return resolve_variant(config.value("variant", "default"), config);
+  } catch (const ConfigError& e) {
+    throw ExperimentError(config_path + ": " + e.what());
+  }
+}
 
+}  // namespace
+
+bool train_run_directory(const std::string& dir, const RunnerOptions& options) {
+  int64_t seed = 1;
+  const Variant variant = load_run_config(dir, seed);
+  auto task = build_task(variant.options, seed);
   TrainerRun run;
   run.run_dir = dir;
   run.seed = seed;
-  run.resume = options.resume;
+  run.resume = true;  // a fresh directory has no checkpoint; the runner refuses stale ones unless --resume
   run.label = variant.name + " seed " + std::to_string(seed);
   run.stop = options.stop;
   run.log = options.log;
   run.log_is_terminal = options.log_is_terminal;
-  Trainer trainer(task, variant.options.train(), run);
-  const TrainOutcome outcome = trainer.train();
+  const TrainOutcome outcome = Trainer(*task, variant.options.train(), run).train();
   if (outcome.interrupted) return false;
 
-  auto model = task.model();
+  auto model = task->model();
   load_checkpoint(Trainer::best_checkpoint(dir), *model, nullptr, nullptr);
   json metrics = json::object();
-  for (const auto& split : variant.options.eval().splits()) metrics[split] = task.evaluate(split);
+  for (const auto& split : variant.options.eval().splits()) metrics[split] = task->evaluate(split);
   const TrainerState& s = outcome.state;
-  json results = {{"experiment", experiment.name},
+  json results = {{"experiment", variant.options.name()},
                   {"variant", variant.name},
                   {"seed", seed},
                   {"parameters", count_parameters(*model)},
@@ -129,29 +138,31 @@ bool train_one(const Experiment& experiment, const Variant& variant, int64_t see
   return true;
 }
 
-}  // namespace
-
-RunStatus run_experiment(const Experiment& experiment, const RunnerOptions& options) {
-  check_experiment(experiment);
-  check_run_directories(experiment, options);
-  ComparisonTable table;
+std::vector<PlannedRun> plan_runs(const Experiment& experiment, const RunnerOptions& options) {
+  std::vector<PlannedRun> runs;
   for (const auto& variant : experiment.variants) {
-    table.variants.push_back(variant.name);
     for (int64_t seed : variant.options.seeds()) {
       const std::string dir = run_directory(options.out_dir, experiment.name, variant.name, seed);
-      auto task = build_task(variant.options, seed);
-      if (table.metrics.empty()) {
-        table.metrics = task->table_metrics();
-        table.split = variant.options.eval().report_split();
-      }
-      if (!has_results(dir)) {
-        if (!train_one(experiment, variant, seed, options, dir, *task)) return RunStatus::kInterrupted;
-      } else {
-        *options.log << "[" << variant.name << " seed " << seed << "] finished earlier: " << dir << "\n";
-      }
-      table.runs.push_back({variant.name, read_json_file((fs::path(dir) / "results.json").string())});
+      fs::create_directories(dir);
+      const std::string config_path = (fs::path(dir) / "config.json").string();
+      if (!fs::exists(config_path))
+        write_file_atomically(config_path, run_config(experiment, variant, seed).dump(2) + "\n");
+      runs.push_back({variant.name, seed, dir, has_results(dir)});
     }
   }
+  return runs;
+}
+
+void write_comparison_table(const Experiment& experiment, const std::vector<PlannedRun>& runs,
+                            const RunnerOptions& options) {
+  ComparisonTable table;
+  const Variant& first = experiment.variants.front();
+  table.metrics = build_task(first.options, first.options.seeds().front())->table_metrics();
+  table.split = first.options.eval().report_split();
+  for (const auto& variant : experiment.variants) table.variants.push_back(variant.name);
+  for (const auto& run : runs)
+    table.runs.push_back({run.variant, read_json_file((fs::path(run.dir) / "results.json").string())});
+
   const fs::path experiment_dir = fs::path(options.out_dir) / experiment.name;
   const std::string markdown = render_markdown(table);
   write_file_atomically((experiment_dir / "results.csv").string(), render_csv(table));
@@ -162,19 +173,31 @@ RunStatus run_experiment(const Experiment& experiment, const RunnerOptions& opti
   *options.out << "\n" << experiment.name << " — " << table.split << " split, mean ± std over seeds\n\n"
                << markdown << "\nwritten: " << (experiment_dir / "results.csv").string() << ", "
                << (experiment_dir / "summary.md").string() << "\n";
+}
+
+RunStatus run_experiment(const Experiment& experiment, const RunnerOptions& options) {
+  check_experiment(experiment);
+  check_run_directories(experiment, options);
+  const auto runs = plan_runs(experiment, options);
+  std::vector<std::string> pending;
+  for (const auto& run : runs) {
+    if (run.finished) *options.log << "[" << run.variant << " seed " << run.seed << "] finished earlier: " << run.dir << "\n";
+    else pending.push_back(run.dir);
+  }
+  if (options.jobs > 1 && pending.size() > 1) {
+    if (run_in_parallel(pending, options) == RunStatus::kInterrupted) return RunStatus::kInterrupted;
+  } else {
+    for (const auto& dir : pending)
+      if (!train_run_directory(dir, options)) return RunStatus::kInterrupted;
+  }
+  write_comparison_table(experiment, runs, options);
   return RunStatus::kDone;
 }
 
 Metrics evaluate_run(const std::string& run_dir, const std::string& split) {
-  const std::string config_path = (fs::path(run_dir) / "config.json").string();
-  const json config = read_json_file(config_path);
-  Variant variant;
-  try {
-    variant = resolve_variant(config.value("variant", "default"), config);
-  } catch (const ConfigError& e) {
-    throw ExperimentError(config_path + ": " + e.what());
-  }
-  auto task = build_task(variant.options, config.value("seed", int64_t{1}));
+  int64_t seed = 1;
+  const Variant variant = load_run_config(run_dir, seed);
+  auto task = build_task(variant.options, seed);
   const auto splits = task->splits();
   if (std::find(splits.begin(), splits.end(), split) == splits.end()) {
     std::string known;

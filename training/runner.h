@@ -8,6 +8,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "training/experiment.h"
 #include "training/task.h"
@@ -22,6 +23,17 @@ struct RunnerOptions {
   std::ostream* out = &std::cout;  // the table
   std::ostream* log = &std::cerr;  // progress
   bool log_is_terminal = false;
+  /// Runs trained at once, each in its own process (`worker` + run directory); 1 = in this process.
+  int64_t jobs = 1;
+  /// The command that trains one run directory, e.g. {"/path/attnlab", "train-run"}.
+  std::vector<std::string> worker;
+};
+
+struct PlannedRun {
+  std::string variant;
+  int64_t seed;
+  std::string dir;
+  bool finished;  // results.json exists
 };
 
 enum class RunStatus { kDone, kInterrupted };
@@ -39,6 +51,17 @@ void check_experiment(const Experiment& experiment);
 void check_run_directories(const Experiment& experiment, const RunnerOptions& options);
 
 RunStatus run_experiment(const Experiment& experiment, const RunnerOptions& options);
+
+/// Creates every run directory with its config.json (kept if present), in table order.
+std::vector<PlannedRun> plan_runs(const Experiment& experiment, const RunnerOptions& options);
+
+/// Trains (or continues from its latest checkpoint) the run in `dir`, as its config.json says,
+/// then evaluates the best checkpoint and writes results.json. Returns false if stopped.
+bool train_run_directory(const std::string& dir, const RunnerOptions& options);
+
+/// Writes <out>/<experiment>/results.csv and summary.md from the runs' results.json, and prints the table.
+void write_comparison_table(const Experiment& experiment, const std::vector<PlannedRun>& runs,
+                            const RunnerOptions& options);
 
 std::string run_directory(const std::string& out_dir, const std::string& experiment, const std::string& variant,
                           int64_t seed);

@@ -57,7 +57,7 @@ TEST(Cli, VersionHelpAndList) {
   auto version = attnlab_cli("--version", dir);
   EXPECT_EQ(version.exit_code, 0);
   EXPECT_EQ(version.out.rfind("attnlab ", 0), 0u);
-  for (const char* command : {"run", "validate", "eval", "list"}) {
+  for (const char* command : {"run", "validate", "eval", "list", "train-run"}) {
     auto help = attnlab_cli(std::string(command) + " --help", dir);
     EXPECT_EQ(help.exit_code, 0) << command;
     EXPECT_NE(help.out.find("Example:\n  attnlab " + std::string(command)), std::string::npos) << help.out;
@@ -130,6 +130,18 @@ TEST(EndToEnd, TinyExperimentTrainsEvaluatesAndWritesTheTable) {
   const json recorded = json::parse(read_text((run / "results.json").string()))["metrics"];
   EXPECT_DOUBLE_EQ(evaluated["test"]["exact_match"].get<double>(), recorded["test"]["exact_match"].get<double>());
   EXPECT_DOUBLE_EQ(evaluated["test"]["loss"].get<double>(), recorded["test"]["loss"].get<double>());
+
+  // Two runs at a time, each in a worker process, give the same figures (one thread each).
+  const std::string parallel_out = dir.file("parallel");
+  auto parallel = attnlab_cli("run " + quote(dir.file("tiny.json")) + " --out " + quote(parallel_out) + " --jobs 2", dir);
+  ASSERT_EQ(parallel.exit_code, 0) << parallel.err;
+  for (const char* variant : {"none", "bahdanau"}) {
+    for (const char* seed : {"seed-1", "seed-2"}) {
+      const json a = json::parse(read_text((fs::path(out) / "tiny" / variant / seed / "results.json").string()));
+      const json b = json::parse(read_text((fs::path(parallel_out) / "tiny" / variant / seed / "results.json").string()));
+      EXPECT_EQ(a["metrics"], b["metrics"]) << variant << " " << seed;
+    }
+  }
 
   // The run directories are a record: a second run refuses to overwrite them ...
   auto again = attnlab_cli("run " + quote(dir.file("tiny.json")) + " --out " + quote(out), dir);

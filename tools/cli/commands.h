@@ -13,5 +13,6 @@ int run_command(int argc, char** argv);
 int validate_command(int argc, char** argv);
 int eval_command(int argc, char** argv);
 int list_command(int argc, char** argv);
+int train_run_command(int argc, char** argv);
 
 }  // namespace attnlab::cli

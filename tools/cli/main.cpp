@@ -19,11 +19,12 @@ const Command kCommands[] = {
     {"validate", attnlab::cli::validate_command, "check an experiment file and print each variant's resolved config"},
     {"eval", attnlab::cli::eval_command, "re-evaluate a trained run from its best checkpoint"},
     {"list", attnlab::cli::list_command, "list every registered name by family"},
+    {"train-run", attnlab::cli::train_run_command, "train one run directory from its config.json (a worker of run --jobs)"},
 };
 
 void usage(std::ostream& out) {
   out << "usage: attnlab <command> [options]   (attnlab <command> --help for more)\n\ncommands:\n";
-  for (const auto& c : kCommands) out << "  " << c.name << std::string(10 - std::strlen(c.name), ' ') << c.summary << "\n";
+  for (const auto& c : kCommands) out << "  " << c.name << std::string(11 - std::strlen(c.name), ' ') << c.summary << "\n";
   out << "\nExample:\n  attnlab run experiments/quickstart.json\n";
 }
 

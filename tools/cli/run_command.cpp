@@ -7,6 +7,15 @@
 
 namespace attnlab::cli {
 
+namespace {
+/// This executable's path, for starting workers of itself.
+std::string self_path(const char* fallback) {
+  char buffer[4096];
+  const ssize_t n = readlink("/proc/self/exe", buffer, sizeof buffer - 1);
+  return n > 0 ? std::string(buffer, n) : std::string(fallback);
+}
+}  // namespace
+
 int run_command(int argc, char** argv) {
   cxxopts::Options options("attnlab run",
                            "Train and evaluate every variant x seed of an experiment, then write and print the "
@@ -17,7 +26,9 @@ int run_command(int argc, char** argv) {
       "set", "set /json/pointer=VALUE in every variant (VALUE is JSON, else a string; repeatable)",
       cxxopts::value<std::vector<std::string>>())("out", "directory of run outputs",
                                                   cxxopts::value<std::string>()->default_value("runs"))(
-      "resume", "continue unfinished runs and reuse finished ones");
+      "resume", "continue unfinished runs and reuse finished ones")(
+      "jobs", "train N runs at once, each in its own process (give each 'threads' cores)",
+      cxxopts::value<int64_t>()->default_value("1"));
   options.parse_positional({"experiment"});
   options.positional_help("EXPERIMENT.json");
   int exit_code = kExitOk;
@@ -44,6 +55,12 @@ int run_command(int argc, char** argv) {
   runner.out_dir = (*args)["out"].as<std::string>();
   runner.resume = args->count("resume") > 0;
   runner.log_is_terminal = isatty(STDERR_FILENO) != 0;
+  runner.jobs = (*args)["jobs"].as<int64_t>();
+  if (runner.jobs < 1) {
+    std::cerr << "attnlab run: --jobs must be >= 1, got " << runner.jobs << "\n";
+    return kExitBadInput;
+  }
+  runner.worker = {self_path(argv[0]), "train-run", "--no-redraw"};
   try {
     const Experiment experiment = load_experiment((*args)["experiment"].as<std::string>(), overrides);
     runner.stop = &install_interrupt_handler();

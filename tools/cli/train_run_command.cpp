@@ -1,0 +1,38 @@
+#include <unistd.h>
+
+#include "tools/cli/cli_options.h"
+#include "tools/cli/commands.h"
+#include "training/interrupt.h"
+#include "training/runner.h"
+
+namespace attnlab::cli {
+
+int train_run_command(int argc, char** argv) {
+  cxxopts::Options options("attnlab train-run",
+                           "Train one run directory as its config.json says (continuing from its latest "
+                           "checkpoint if there is one), then evaluate its best checkpoint and write results.json. "
+                           "`attnlab run --jobs N` starts one of these per run.");
+  options.add_options()("run_dir", "a run directory holding config.json", cxxopts::value<std::string>())(
+      "no-redraw", "plain progress lines even on a terminal");
+  options.parse_positional({"run_dir"});
+  options.positional_help("RUN_DIR");
+  int exit_code = kExitOk;
+  auto args = parse_or_exit(options, argc, argv, "attnlab train-run runs/quickstart/bahdanau/seed-1", exit_code);
+  if (!args) return exit_code;
+  if (!args->count("run_dir")) {
+    std::cerr << "attnlab train-run: missing RUN_DIR (see attnlab train-run --help)\n";
+    return kExitBadInput;
+  }
+  RunnerOptions runner;
+  runner.log_is_terminal = isatty(STDERR_FILENO) != 0 && !args->count("no-redraw");
+  runner.stop = &install_interrupt_handler();
+  try {
+    if (!train_run_directory((*args)["run_dir"].as<std::string>(), runner)) return kInterruptedExitCode;
+  } catch (const ExperimentError& e) {
+    std::cerr << e.what() << "\n";
+    return kExitBadInput;
+  }
+  return kExitOk;
+}
+
+}  // namespace attnlab::cli

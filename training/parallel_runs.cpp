@@ -1,0 +1,78 @@
+#include "training/parallel_runs.h"
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace attnlab {
+
+namespace {
+
+pid_t spawn_worker(const std::vector<std::string>& worker, const std::string& run_dir) {
+  std::vector<std::string> args = worker;
+  args.push_back(run_dir);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  // Own process group: a Ctrl-C at the terminal reaches only this process, which passes
+  // it on exactly once (a second SIGINT would end a worker before its checkpoint).
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attributes, 0);
+  pid_t pid = 0;
+  const int error = posix_spawn(&pid, argv[0], nullptr, &attributes, argv.data(), environ);
+  posix_spawnattr_destroy(&attributes);
+  if (error != 0) throw std::runtime_error("cannot start " + worker.front() + ": " + std::strerror(error));
+  return pid;
+}
+
+}  // namespace
+
+RunStatus run_in_parallel(const std::vector<std::string>& run_dirs, const RunnerOptions& options) {
+  if (options.worker.empty()) throw std::runtime_error("parallel runs need a worker command");
+  std::map<pid_t, std::string> running;
+  std::vector<std::string> failed;
+  size_t next = 0;
+  bool stopping = false;
+  while (next < run_dirs.size() || !running.empty()) {
+    while (!stopping && static_cast<int64_t>(running.size()) < options.jobs && next < run_dirs.size()) {
+      const std::string& dir = run_dirs[next++];
+      running[spawn_worker(options.worker, dir)] = dir;
+    }
+    if (!stopping && options.stop && options.stop->load()) {
+      stopping = true;
+      for (const auto& [pid, dir] : running) kill(pid, SIGINT);
+    }
+    int status = 0;
+    const pid_t pid = waitpid(-1, &status, WNOHANG);
+    if (pid == 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      continue;
+    }
+    if (pid < 0) break;
+    const auto it = running.find(pid);
+    if (it == running.end()) continue;
+    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (code == 130) stopping = true;
+    else if (code != 0) failed.push_back(it->second + " (exit " + std::to_string(code) + ")");
+    running.erase(it);
+  }
+  if (!failed.empty()) {
+    std::string list;
+    for (const auto& f : failed) list += (list.empty() ? "" : ", ") + f;
+    throw std::runtime_error("runs failed: " + list);
+  }
+  return stopping ? RunStatus::kInterrupted : RunStatus::kDone;
+}
+
+}  // namespace attnlab

@@ -1,0 +1,9 @@
+#pragma once
+#include <cstdint>
+
+namespace attnlab {
+/// Sets the CPU threads of LibTorch's intra-op pool and of the BLAS it calls (OpenBLAS
+/// keeps a pool of its own, which otherwise spins on every core: with two single-thread
+/// runs side by side it doubled their system time here). 0 = every core.
+void set_thread_count(int64_t threads);
+}  // namespace attnlab
