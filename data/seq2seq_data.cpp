@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "modules/options.h"
 #include "tokenizers/special_tokens.h"
 
 namespace attnlab {
@@ -10,9 +11,9 @@ namespace attnlab {
 const std::vector<Seq2SeqExample>& Seq2SeqData::split(const std::string& name) const {
   auto it = splits.find(name);
   if (it == splits.end()) {
-    std::string known;
-    for (const auto& s : splits) known += (known.empty() ? "" : ", ") + s.first;
-    throw std::invalid_argument("unknown split \"" + name + "\"; known: " + known);
+    std::vector<std::string> known;
+    for (const auto& s : splits) known.push_back(s.first);
+    throw std::invalid_argument("unknown split \"" + name + "\"; known: " + join(known));
   }
   return it->second;
 }

@@ -1,6 +1,7 @@
 #include "data/synthetic.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <random>
 #include <set>
@@ -9,12 +10,36 @@
 
 namespace attnlab {
 
+namespace {
+
+/// Distinct sequences of lengths [min, max] over `symbols` symbols, capped at `cap`.
+double distinct_sequences(int64_t symbols, const std::vector<int64_t>& lengths, double cap) {
+  double total = 0;
+  for (int64_t n = lengths[0]; n <= lengths[1] && total < cap; ++n) total += std::pow(static_cast<double>(symbols), n);
+  return std::min(total, cap);
+}
+
+}  // namespace
+
 void validate_options(const SyntheticOptions& o, const std::string& pointer) {
   for (const char* key : {"train_lengths", "test_lengths"}) {
     const auto& range = std::string(key) == "train_lengths" ? o.train_lengths() : o.test_lengths();
     if (range.size() != 2 || range[0] > range[1])
       throw ConfigError(pointer_join(pointer, key), "must be [min, max] with min <= max");
   }
+  // Sources are drawn at random without repeats: ask for at most half of what exists, or
+  // the drawing would crawl (or never end).
+  const double wanted = static_cast<double>(o.train_size() + o.valid_size() + o.test_size());
+  const double train_space = distinct_sequences(o.symbols(), o.train_lengths(), 4 * wanted);
+  const double test_space = distinct_sequences(o.symbols(), o.test_lengths(), 4 * wanted);
+  if (2.0 * static_cast<double>(o.train_size() + o.valid_size()) > train_space)
+    throw ConfigError(pointer_join(pointer, "train_size"),
+                      "train_size + valid_size must be at most half of the " + format_number(train_space) +
+                          " distinct sequences of train_lengths over " + std::to_string(o.symbols()) + " symbols");
+  if (2.0 * static_cast<double>(o.test_size()) > test_space)
+    throw ConfigError(pointer_join(pointer, "test_size"),
+                      "must be at most half of the " + format_number(test_space) +
+                          " distinct sequences of test_lengths over " + std::to_string(o.symbols()) + " symbols");
 }
 
 Seq2SeqExample make_synthetic_example(SyntheticKind kind, std::vector<int64_t> source) {

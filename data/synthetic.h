@@ -17,10 +17,13 @@ enum class SyntheticKind { kCopy, kReverse, kSort };
 struct SyntheticOptions {
   /// Number of distinct symbols.
   TORCH_ARG(int64_t, symbols) = 10;
+  // Train and valid sizes must fit in the distinct sequences of the train lengths, the test size
+  // in those of the test lengths (validate_options checks it).
   /// [min, max] source length of train and valid examples.
   TORCH_ARG(std::vector<int64_t>, train_lengths) = std::vector<int64_t>{5, 25};
   /// [min, max] source length of test examples.
   TORCH_ARG(std::vector<int64_t>, test_lengths) = std::vector<int64_t>{5, 50};
+  /// Examples per split (distinct sources; no valid or test source is in train).
   TORCH_ARG(int64_t, train_size) = 10000;
   TORCH_ARG(int64_t, valid_size) = 500;
   TORCH_ARG(int64_t, test_size) = 1000;
@@ -30,12 +33,12 @@ struct SyntheticOptions {
 
 template <class Fields>
 void visit_fields(Fields& f, SyntheticOptions& o) {
-  f("symbols", o.symbols(), at_least(1));
+  f("symbols", o.symbols(), in_range(1, 100000));
   f("train_lengths", o.train_lengths(), each_at_least(1, 2));
   f("test_lengths", o.test_lengths(), each_at_least(1, 2));
-  f("train_size", o.train_size(), at_least(1));
-  f("valid_size", o.valid_size(), at_least(1));
-  f("test_size", o.test_size(), at_least(1));
+  f("train_size", o.train_size(), in_range(1, 1e8));
+  f("valid_size", o.valid_size(), in_range(1, 1e8));
+  f("test_size", o.test_size(), in_range(1, 1e8));
   f("seed", o.seed());
 }
 void validate_options(const SyntheticOptions& o, const std::string& pointer);

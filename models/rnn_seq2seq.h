@@ -62,6 +62,7 @@ class RnnSeq2SeqImpl : public Seq2SeqModelImpl {
   Seq2SeqOutput forward(const torch::Tensor& source, const torch::Tensor& source_lengths,
                         const torch::Tensor& target_in) override;
   Hypotheses greedy(const torch::Tensor& source, const torch::Tensor& source_lengths, int64_t max_steps) override;
+  bool has_attention() const override { return attention != nullptr; }
 
   RnnSeq2SeqOptions options;
 

@@ -22,6 +22,8 @@ class Seq2SeqModelImpl : public torch::nn::Module {
   /// Teacher forcing: target_in [B, T] (BOS y1..yn) -> log-probabilities of y1..yn EOS.
   virtual Seq2SeqOutput forward(const torch::Tensor& source, const torch::Tensor& source_lengths,
                                 const torch::Tensor& target_in) = 0;
+  /// Whether forward() and greedy() return attention weights.
+  virtual bool has_attention() const = 0;
   /// Greedy decoding of the model's own predictions, at most max_steps tokens.
   virtual Hypotheses greedy(const torch::Tensor& source, const torch::Tensor& source_lengths,
                             int64_t max_steps) = 0;

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <sstream>
 
+#include <c10/util/Exception.h>
+
 namespace attnlab {
 
 ConfigError::ConfigError(std::string pointer, const std::string& message)
@@ -22,9 +24,7 @@ Check<std::string> one_of(std::vector<std::string> choices) {
   return [choices](const std::string& v) -> std::optional<std::string> {
     for (const auto& c : choices)
       if (c == v) return std::nullopt;
-    std::string known;
-    for (const auto& c : choices) known += (known.empty() ? "" : ", ") + c;
-    return "unknown \"" + v + "\"; known: " + known;
+    return "unknown \"" + v + "\"; known: " + join(choices);
   };
 }
 
@@ -38,6 +38,17 @@ Check<std::vector<int64_t>> each_at_least(int64_t min, size_t min_count) {
                std::to_string(v[i]);
     return std::nullopt;
   };
+}
+
+std::string join(const std::vector<std::string>& items, const std::string& separator) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
+  return out;
+}
+
+std::string error_message(const std::exception& error) {
+  if (const auto* torch_error = dynamic_cast<const c10::Error*>(&error)) return torch_error->what_without_backtrace();
+  return error.what();
 }
 
 std::string json_type_name(const json& value) {
@@ -118,9 +129,7 @@ OptionsReader::OptionsReader(const json& object, std::string pointer)
 void OptionsReader::finish() const {
   for (const auto& item : object_.items()) {
     if (std::find(claimed_.begin(), claimed_.end(), item.key()) != claimed_.end()) continue;
-    std::string known;
-    for (const auto& k : claimed_) known += (known.empty() ? "" : ", ") + k;
-    throw ConfigError(pointer_join(pointer_, item.key()), "unknown key; known: " + known);
+    throw ConfigError(pointer_join(pointer_, item.key()), "unknown key; known: " + join(claimed_));
   }
 }
 

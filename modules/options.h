@@ -70,6 +70,10 @@ Check<std::string> one_of(std::vector<std::string> choices);
 Check<std::vector<int64_t>> each_at_least(int64_t min, size_t min_count = 1);
 
 std::string json_type_name(const json& value);
+/// "a, b, c".
+std::string join(const std::vector<std::string>& items, const std::string& separator = ", ");
+/// An exception's message without LibTorch's backtrace: one line for the user.
+std::string error_message(const std::exception& error);
 /// Appends a key to a JSON pointer, escaping '~' and '/' as RFC 6901 says.
 std::string pointer_join(const std::string& pointer, const std::string& key);
 

@@ -63,9 +63,9 @@ class Registry {
   }
 
   std::string known_names() const {
-    std::string names;
-    for (const auto& e : entries_) names += (names.empty() ? "" : ", ") + e.name;
-    return names;
+    std::vector<std::string> names;
+    for (const auto& e : entries_) names.push_back(e.name);
+    return join(names);
   }
 
  private:

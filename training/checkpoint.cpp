@@ -1,6 +1,6 @@
 #include "training/checkpoint.h"
 
-#include <filesystem>
+#include "training/atomic_file.h"
 
 namespace attnlab {
 
@@ -50,9 +50,9 @@ void save_checkpoint(const std::string& path, torch::nn::Module& model, const to
     s.write("rng_state", state->rng_state);
     archive.write("trainer", s);
   }
-  const std::string temporary = path + ".tmp";
+  const std::string temporary = temporary_path(path);
   archive.save_to(temporary);
-  std::filesystem::rename(temporary, path);
+  commit_file(temporary, path);
 }
 
 void load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,

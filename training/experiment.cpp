@@ -1,5 +1,6 @@
 #include "training/experiment.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -41,11 +42,56 @@ json read_json_file(const std::string& path) {
   }
 }
 
-Variant resolve_variant(const std::string& name, const json& config) {
+namespace {
+
+const std::regex& valid_name() {
+  static const std::regex pattern("[A-Za-z0-9_.-]+");
+  return pattern;
+}
+
+Variant resolve(const std::string& name, const json& config, std::initializer_list<const char*> also_allowed) {
   ExperimentOptions options;
-  read_options(config, "", options, {"variants", "schema_version", "variant", "seed"});
+  read_options(config, "", options, also_allowed);
+  if (!options.name().empty() && !std::regex_match(options.name(), valid_name()))
+    throw ConfigError("/name", "may hold only letters, digits, _ . - (it names a directory)");
+  const auto& seeds = options.seeds();
+  for (size_t i = 0; i < seeds.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (seeds[i] == seeds[j]) throw ConfigError("/seeds/" + std::to_string(i), "repeats seed " + std::to_string(seeds[i]));
   json resolved = write_options(options);
   return {name, std::move(options), std::move(resolved)};
+}
+
+}  // namespace
+
+Variant resolve_variant(const std::string& name, const json& config) { return resolve(name, config, {"variants"}); }
+
+json make_run_config(const std::string& experiment, const Variant& variant, int64_t seed) {
+  json config = {{"schema_version", kConfigSchemaVersion}, {"variant", variant.name}, {"seed", seed}};
+  config.update(variant.resolved);
+  config["name"] = experiment;
+  config["seeds"] = {seed};
+  return config;
+}
+
+RunConfig read_run_config(const std::string& path) {
+  const json config = read_json_file(path);
+  try {
+    if (!config.is_object()) throw ConfigError("", "expected an object, got " + json_type_name(config));
+    int64_t version = 0, seed = 0;
+    std::string variant;
+    for (const char* key : {"schema_version", "variant", "seed"})
+      if (!config.contains(key)) throw ConfigError(pointer_join("", key), "missing (required)");
+    parse_value(config.at("schema_version"), "/schema_version", version);
+    if (version != kConfigSchemaVersion)
+      throw ConfigError("/schema_version", "is " + std::to_string(version) + "; this attnlab reads " +
+                                               std::to_string(kConfigSchemaVersion));
+    parse_value(config.at("variant"), "/variant", variant);
+    parse_value(config.at("seed"), "/seed", seed);
+    return {resolve(variant, config, {"schema_version", "variant", "seed"}), seed};
+  } catch (const ConfigError& e) {
+    throw ExperimentError(path + ": " + e.what());
+  }
 }
 
 Experiment load_experiment(const std::string& path, const ExperimentOverrides& overrides) {
@@ -61,9 +107,8 @@ Experiment load_experiment(const std::string& path, const ExperimentOverrides& o
     patches = file.at("variants");
     if (!patches.is_object() || patches.empty())
       throw fail("/variants", "expected an object of variant name -> merge patch, got " + patches.dump());
-    static const std::regex valid_name("[A-Za-z0-9_.-]+");
     for (const auto& item : patches.items()) {
-      if (!std::regex_match(item.key(), valid_name))
+      if (!std::regex_match(item.key(), valid_name()))
         throw fail(pointer_join("/variants", item.key()), "a variant name may hold only letters, digits, _ . -");
       if (!item.value().is_object())
         throw fail(pointer_join("/variants", item.key()), "expected an object (a merge patch), got " +
@@ -72,9 +117,9 @@ Experiment load_experiment(const std::string& path, const ExperimentOverrides& o
   }
   for (const auto& wanted : overrides.variants) {
     if (!patches.contains(wanted)) {
-      std::string known;
-      for (const auto& item : patches.items()) known += (known.empty() ? "" : ", ") + item.key();
-      throw ExperimentError("--variant " + wanted + ": unknown variant of " + path + "; known: " + known);
+      std::vector<std::string> known;
+      for (const auto& item : patches.items()) known.push_back(item.key());
+      throw ExperimentError("--variant " + wanted + ": unknown variant of " + path + "; known: " + join(known));
     }
   }
 

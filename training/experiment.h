@@ -42,8 +42,19 @@ struct Experiment {
 /// Reads, patches and resolves every variant. Throws ExperimentError.
 Experiment load_experiment(const std::string& path, const ExperimentOverrides& overrides = {});
 
-/// Resolves one config object (a variant, or a run's config.json). Throws ConfigError.
+/// Resolves one variant's config object (an experiment file's keys, less "variants"). Throws ConfigError.
 Variant resolve_variant(const std::string& name, const json& config);
+
+/// A run directory's config.json: one variant, one seed.
+struct RunConfig {
+  Variant variant;
+  int64_t seed;
+};
+/// The config.json of a run: the variant's resolved config with "seeds": [seed], plus
+/// "schema_version", "variant" and "seed".
+json make_run_config(const std::string& experiment, const Variant& variant, int64_t seed);
+/// Reads and resolves a run's config.json. Throws ExperimentError naming the file.
+RunConfig read_run_config(const std::string& path);
 
 /// Reads a JSON file; throws ExperimentError "<path>: ..." if missing or malformed.
 json read_json_file(const std::string& path);

@@ -1,6 +1,6 @@
 #pragma once
-// Ctrl-C (SIGINT) asks the running trainer to write a checkpoint and stop; a second
-// Ctrl-C ends the process at once. The flag is the one process-wide state the signal
+// Ctrl-C (SIGINT) or SIGTERM asks the running trainer to write a checkpoint and stop; a
+// second one ends the process at once. The flag is the one process-wide state the signal
 // handler may touch; everything else receives it as a pointer.
 
 #include <atomic>

@@ -1,10 +1,13 @@
 #include "training/parallel_runs.h"
 
+#include "modules/options.h"
+
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <map>
@@ -38,20 +41,38 @@ pid_t spawn_worker(const std::vector<std::string>& worker, const std::string& ru
 
 }  // namespace
 
+namespace {
+
+/// The workers still running; on unwind (an exception here) they are stopped with SIGINT
+/// (so they write a checkpoint) and waited for, never left behind.
+class Workers {
+ public:
+  ~Workers() {
+    for (const auto& [pid, dir] : running) kill(pid, SIGINT);
+    for (const auto& [pid, dir] : running) waitpid(pid, nullptr, 0);
+  }
+  void interrupt_all() {
+    for (const auto& [pid, dir] : running) kill(pid, SIGINT);
+  }
+  std::map<pid_t, std::string> running;
+};
+
+}  // namespace
+
 RunStatus run_in_parallel(const std::vector<std::string>& run_dirs, const RunnerOptions& options) {
   if (options.worker.empty()) throw std::runtime_error("parallel runs need a worker command");
-  std::map<pid_t, std::string> running;
+  Workers workers;
   std::vector<std::string> failed;
   size_t next = 0;
   bool stopping = false;
-  while (next < run_dirs.size() || !running.empty()) {
-    while (!stopping && static_cast<int64_t>(running.size()) < options.jobs && next < run_dirs.size()) {
+  while (next < run_dirs.size() || !workers.running.empty()) {
+    while (!stopping && static_cast<int64_t>(workers.running.size()) < options.jobs && next < run_dirs.size()) {
       const std::string& dir = run_dirs[next++];
-      running[spawn_worker(options.worker, dir)] = dir;
+      workers.running[spawn_worker(options.worker, dir)] = dir;
     }
     if (!stopping && options.stop && options.stop->load()) {
       stopping = true;
-      for (const auto& [pid, dir] : running) kill(pid, SIGINT);
+      workers.interrupt_all();
     }
     int status = 0;
     const pid_t pid = waitpid(-1, &status, WNOHANG);
@@ -59,18 +80,21 @@ RunStatus run_in_parallel(const std::vector<std::string>& run_dirs, const Runner
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       continue;
     }
-    if (pid < 0) break;
-    const auto it = running.find(pid);
-    if (it == running.end()) continue;
+    if (pid < 0) throw std::runtime_error(std::string("waiting for workers: ") + std::strerror(errno));
+    const auto it = workers.running.find(pid);
+    if (it == workers.running.end()) continue;
     const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    if (code == 130) stopping = true;
-    else if (code != 0) failed.push_back(it->second + " (exit " + std::to_string(code) + ")");
-    running.erase(it);
+    const std::string dir = it->second;
+    workers.running.erase(it);
+    if (code == 130 && !stopping) {  // a worker was stopped from outside: stop the others too
+      stopping = true;
+      workers.interrupt_all();
+    } else if (code != 0 && code != 130) {
+      failed.push_back(dir + " (exit " + std::to_string(code) + ")");
+    }
   }
   if (!failed.empty()) {
-    std::string list;
-    for (const auto& f : failed) list += (list.empty() ? "" : ", ") + f;
-    throw std::runtime_error("runs failed: " + list);
+    throw std::runtime_error("runs failed: " + join(failed));
   }
   return stopping ? RunStatus::kInterrupted : RunStatus::kDone;
 }

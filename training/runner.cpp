@@ -1,5 +1,9 @@
 #include "training/runner.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "training/atomic_file.h"
@@ -31,16 +35,41 @@ std::unique_ptr<Task> build_task(const ExperimentOptions& options, int64_t seed)
 
 namespace {
 
-json run_config(const Experiment& experiment, const Variant& variant, int64_t seed) {
-  json config = variant.resolved;
-  config["schema_version"] = kConfigSchemaVersion;
-  config["name"] = experiment.name;
-  config["variant"] = variant.name;
-  config["seed"] = seed;
+std::string config_path_of(const std::string& run_dir) { return (fs::path(run_dir) / "config.json").string(); }
+bool has_results(const std::string& dir) { return fs::exists(fs::path(dir) / "results.json"); }
+
+/// What decides whether an existing run is the same run: everything but the description.
+json run_identity(json config) {
+  config.erase("description");
   return config;
 }
 
-bool has_results(const std::string& dir) { return fs::exists(fs::path(dir) / "results.json"); }
+/// Holds an exclusive lock on RUN_DIR/.lock while a process trains the run.
+class RunLock {
+ public:
+  explicit RunLock(const std::string& run_dir) {
+    const std::string path = (fs::path(run_dir) / ".lock").string();
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0 || ::flock(fd_, LOCK_EX | LOCK_NB) != 0)
+      throw ExperimentError(run_dir + ": another process is training this run");
+  }
+  ~RunLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  RunLock(const RunLock&) = delete;
+  RunLock& operator=(const RunLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+void load_weights(const std::string& checkpoint, torch::nn::Module& model) {
+  try {
+    load_checkpoint(checkpoint, model, nullptr, nullptr);
+  } catch (const std::exception& e) {
+    throw ExperimentError(checkpoint + ": cannot read checkpoint: " + error_message(e));
+  }
+}
 
 }  // namespace
 
@@ -55,21 +84,18 @@ void check_experiment(const Experiment& experiment) {
     } catch (const ConfigError& e) {
       throw fail(e.pointer(), e.message());
     } catch (const std::exception& e) {
-      throw ExperimentError(experiment.path + ": variant \"" + variant.name + "\" cannot be built: " + e.what());
-    }
-    const auto names = task->metric_names();
-    const std::string& metric = variant.options.train().early_stopping().metric();
-    if (std::find(names.begin(), names.end(), metric) == names.end()) {
-      std::string known;
-      for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
-      throw fail("/train/early_stopping/metric", "unknown \"" + metric + "\"; known: " + known);
+      throw ExperimentError(experiment.path + ": variant \"" + variant.name + "\" cannot be built: " + error_message(e));
     }
     const auto splits = task->splits();
-    for (size_t i = 0; i < variant.options.eval().splits().size(); ++i) {
-      const auto& split = variant.options.eval().splits()[i];
-      if (std::find(splits.begin(), splits.end(), split) == splits.end())
-        throw fail("/eval/splits/" + std::to_string(i), "unknown split \"" + split + "\"");
-    }
+    const auto& eval_splits = variant.options.eval().splits();
+    for (size_t i = 0; i < eval_splits.size(); ++i)
+      if (std::find(splits.begin(), splits.end(), eval_splits[i]) == splits.end())
+        throw fail("/eval/splits/" + std::to_string(i), "unknown split \"" + eval_splits[i] + "\"; known: " + join(splits));
+    const auto names = task->metric_names("valid");
+    const std::string& metric = variant.options.train().early_stopping().metric();
+    if (std::find(names.begin(), names.end(), metric) == names.end())
+      throw fail("/train/early_stopping/metric", "\"" + metric + "\" is not a validation metric of this model; known: " +
+                                                     join(names));
   }
 }
 
@@ -78,54 +104,44 @@ void check_run_directories(const Experiment& experiment, const RunnerOptions& op
     for (int64_t seed : variant.options.seeds()) {
       const std::string dir = run_directory(options.out_dir, experiment.name, variant.name, seed);
       if (!fs::exists(dir)) continue;
-      if (!options.resume)
-        throw ExperimentError(dir + ": exists; pass --resume to continue it, or remove it");
-      const std::string config_path = (fs::path(dir) / "config.json").string();
-      if (fs::exists(config_path) && read_json_file(config_path) != run_config(experiment, variant, seed))
+      if (!options.resume) throw ExperimentError(dir + ": exists; pass --resume to continue it, or remove it");
+      const std::string config_path = config_path_of(dir);
+      if (fs::exists(config_path) &&
+          run_identity(read_json_file(config_path)) != run_identity(make_run_config(experiment.name, variant, seed)))
         throw ExperimentError(dir + ": was run with another config; remove it or choose another --out");
     }
   }
 }
 
-namespace {
-
-/// Resolves a run directory's config.json (what was run is what is read back).
-Variant load_run_config(const std::string& run_dir, int64_t& seed) {
-  const std::string config_path = (fs::path(run_dir) / "config.json").string();
-  const json config = read_json_file(config_path);
-  try {
-    seed = config.value("seed", int64_t{1});
-    return resolve_variant(config.value("variant", "default"), config);
-  } catch (const ConfigError& e) {
-    throw ExperimentError(config_path + ": " + e.what());
-  }
-}
-
-}  // namespace
-
 bool train_run_directory(const std::string& dir, const RunnerOptions& options) {
-  int64_t seed = 1;
-  const Variant variant = load_run_config(dir, seed);
-  auto task = build_task(variant.options, seed);
+  const RunConfig config = read_run_config(config_path_of(dir));
+  const Variant& variant = config.variant;
+  RunLock lock(dir);
+  auto task = build_task(variant.options, config.seed);
   TrainerRun run;
   run.run_dir = dir;
-  run.seed = seed;
+  run.seed = config.seed;
   run.resume = true;  // a fresh directory has no checkpoint; the runner refuses stale ones unless --resume
-  run.label = variant.name + " seed " + std::to_string(seed);
+  run.label = variant.name + " seed " + std::to_string(config.seed);
   run.stop = options.stop;
   run.log = options.log;
   run.log_is_terminal = options.log_is_terminal;
-  const TrainOutcome outcome = Trainer(*task, variant.options.train(), run).train();
+  TrainOutcome outcome;
+  try {
+    outcome = Trainer(*task, variant.options.train(), run).train();
+  } catch (const c10::Error& e) {
+    throw std::runtime_error(dir + ": " + error_message(e));
+  }
   if (outcome.interrupted) return false;
 
   auto model = task->model();
-  load_checkpoint(Trainer::best_checkpoint(dir), *model, nullptr, nullptr);
+  load_weights(Trainer::best_checkpoint(dir), *model);
   json metrics = json::object();
   for (const auto& split : variant.options.eval().splits()) metrics[split] = task->evaluate(split);
   const TrainerState& s = outcome.state;
   json results = {{"experiment", variant.options.name()},
                   {"variant", variant.name},
-                  {"seed", seed},
+                  {"seed", config.seed},
                   {"parameters", count_parameters(*model)},
                   {"steps", s.step},
                   {"best_step", s.best_step},
@@ -144,9 +160,8 @@ std::vector<PlannedRun> plan_runs(const Experiment& experiment, const RunnerOpti
     for (int64_t seed : variant.options.seeds()) {
       const std::string dir = run_directory(options.out_dir, experiment.name, variant.name, seed);
       fs::create_directories(dir);
-      const std::string config_path = (fs::path(dir) / "config.json").string();
-      if (!fs::exists(config_path))
-        write_file_atomically(config_path, run_config(experiment, variant, seed).dump(2) + "\n");
+      if (!fs::exists(config_path_of(dir)))
+        write_file_atomically(config_path_of(dir), make_run_config(experiment.name, variant, seed).dump(2) + "\n");
       runs.push_back({variant.name, seed, dir, has_results(dir)});
     }
   }
@@ -157,8 +172,8 @@ void write_comparison_table(const Experiment& experiment, const std::vector<Plan
                             const RunnerOptions& options) {
   ComparisonTable table;
   const Variant& first = experiment.variants.front();
-  table.metrics = build_task(first.options, first.options.seeds().front())->table_metrics();
   table.split = first.options.eval().report_split();
+  table.metrics = build_task(first.options, first.options.seeds().front())->table_metrics(table.split);
   for (const auto& variant : experiment.variants) table.variants.push_back(variant.name);
   for (const auto& run : runs)
     table.runs.push_back({run.variant, read_json_file((fs::path(run.dir) / "results.json").string())});
@@ -187,28 +202,29 @@ RunStatus run_experiment(const Experiment& experiment, const RunnerOptions& opti
   if (options.jobs > 1 && pending.size() > 1) {
     if (run_in_parallel(pending, options) == RunStatus::kInterrupted) return RunStatus::kInterrupted;
   } else {
-    for (const auto& dir : pending)
+    for (const auto& dir : pending) {
+      if (options.stop && options.stop->load()) return RunStatus::kInterrupted;  // stopped between runs
       if (!train_run_directory(dir, options)) return RunStatus::kInterrupted;
+    }
   }
   write_comparison_table(experiment, runs, options);
   return RunStatus::kDone;
 }
 
-Metrics evaluate_run(const std::string& run_dir, const std::string& split) {
-  int64_t seed = 1;
-  const Variant variant = load_run_config(run_dir, seed);
-  auto task = build_task(variant.options, seed);
-  const auto splits = task->splits();
-  if (std::find(splits.begin(), splits.end(), split) == splits.end()) {
-    std::string known;
-    for (const auto& s : splits) known += (known.empty() ? "" : ", ") + s;
-    throw ExperimentError("--split " + split + ": unknown; known: " + known);
-  }
+json evaluate_run(const std::string& run_dir, const std::vector<std::string>& splits) {
+  const RunConfig config = read_run_config(config_path_of(run_dir));
   const std::string best = Trainer::best_checkpoint(run_dir);
-  if (!fs::exists(best)) throw ExperimentError(best + ": no best checkpoint (has the run evaluated yet?)");
-  auto model = task->model();
-  load_checkpoint(best, *model, nullptr, nullptr);
-  return task->evaluate(split);
+  if (!fs::exists(best)) throw ExperimentError(best + ": missing (the run has not evaluated yet)");
+  auto task = build_task(config.variant.options, config.seed);
+  const auto known = task->splits();
+  for (const auto& split : splits)
+    if (std::find(known.begin(), known.end(), split) == known.end())
+      throw ExperimentError("--split " + split + ": unknown; known: " + join(known));
+  load_weights(best, *task->model());
+  json metrics = json::object();
+  for (const auto& split : splits.empty() ? config.variant.options.eval().splits() : splits)
+    metrics[split] = task->evaluate(split);
+  return metrics;
 }
 
 }  // namespace attnlab

@@ -66,8 +66,9 @@ void write_comparison_table(const Experiment& experiment, const std::vector<Plan
 std::string run_directory(const std::string& out_dir, const std::string& experiment, const std::string& variant,
                           int64_t seed);
 
-/// Evaluates a finished run's best checkpoint on `split` (rebuilt from its config.json).
-Metrics evaluate_run(const std::string& run_dir, const std::string& split);
+/// Evaluates a run's best checkpoint (rebuilt from its config.json) on `splits` (empty: its
+/// config's eval splits): {split: metrics}. Throws ExperimentError.
+json evaluate_run(const std::string& run_dir, const std::vector<std::string>& splits);
 
 int64_t count_parameters(torch::nn::Module& model);
 

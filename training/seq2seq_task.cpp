@@ -1,3 +1,5 @@
+// Legend: B batch, S source steps, T target steps (target + EOS), L decoded steps, V vocab.
+
 #include "training/seq2seq_task.h"
 
 #include <cmath>
@@ -52,19 +54,30 @@ std::vector<std::string> Seq2SeqTask::splits() const {
   return names;
 }
 
-std::vector<std::string> Seq2SeqTask::metric_names() const {
-  std::vector<std::string> names = {"loss", "ppl", "token_accuracy", "exact_match", "alignment_accuracy"};
-  for (const auto& b : bucket_names()) {
+std::vector<std::string> Seq2SeqTask::filled_buckets(const std::string& split) const {
+  const auto names = bucket_names();
+  std::vector<bool> filled(names.size(), false);
+  for (const auto& ex : data_->split(split)) filled[bucket_of(static_cast<int64_t>(ex.source.size()))] = true;
+  std::vector<std::string> result;
+  for (size_t k = 0; k < names.size(); ++k)
+    if (filled[k]) result.push_back(names[k]);
+  return result;
+}
+
+std::vector<std::string> Seq2SeqTask::metric_names(const std::string& split) const {
+  std::vector<std::string> names = {"loss", "ppl", "token_accuracy", "exact_match"};
+  if (model_->has_attention()) names.push_back("alignment_accuracy");
+  for (const auto& b : filled_buckets(split)) {
     names.push_back("token_accuracy@" + b);
     names.push_back("exact_match@" + b);
   }
   return names;
 }
 
-std::vector<std::string> Seq2SeqTask::table_metrics() const {
+std::vector<std::string> Seq2SeqTask::table_metrics(const std::string& split) const {
   std::vector<std::string> names = {"exact_match", "token_accuracy"};
-  for (const auto& b : bucket_names()) names.push_back("token_accuracy@" + b);
-  names.push_back("alignment_accuracy");
+  for (const auto& b : filled_buckets(split)) names.push_back("token_accuracy@" + b);
+  names.push_back("alignment_accuracy");  // a column for every variant: "–" where there is no attention
   return names;
 }
 
@@ -131,7 +144,7 @@ Metrics Seq2SeqTask::evaluate(const std::string& split) {
   const double all_exact = std::accumulate(bucket_exact.begin(), bucket_exact.end(), 0.0);
   m["token_accuracy"] = all_correct / tokens;
   m["exact_match"] = all_exact / static_cast<double>(examples.size());
-  if (has_attention && alignable > 0) m["alignment_accuracy"] = aligned / alignable;
+  if (has_attention) m["alignment_accuracy"] = alignable > 0 ? aligned / alignable : 0.0;
   const auto names = bucket_names();
   for (int64_t k = 0; k < buckets; ++k) {
     if (bucket_examples[k] == 0) continue;  // an empty bucket has no accuracy

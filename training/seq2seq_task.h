@@ -21,8 +21,8 @@ class Seq2SeqTask : public Task {
   TrainLoss train_loss(const std::vector<int64_t>& examples) override;
   Metrics evaluate(const std::string& split) override;
   std::vector<std::string> splits() const override;
-  std::vector<std::string> metric_names() const override;
-  std::vector<std::string> table_metrics() const override;
+  std::vector<std::string> metric_names(const std::string& split) const override;
+  std::vector<std::string> table_metrics(const std::string& split) const override;
 
   const Seq2SeqData& data() const { return *data_; }
   Seq2SeqModelImpl& seq2seq_model() { return *model_; }
@@ -30,6 +30,8 @@ class Seq2SeqTask : public Task {
  private:
   /// Names of the source-length buckets ("1-10", ..., "51+").
   std::vector<std::string> bucket_names() const;
+  /// The bucket names that hold examples of `split` (the others have no figures).
+  std::vector<std::string> filled_buckets(const std::string& split) const;
   int64_t bucket_of(int64_t source_length) const;
 
   std::shared_ptr<Seq2SeqData> data_;

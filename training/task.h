@@ -30,10 +30,10 @@ class Task {
   virtual Metrics evaluate(const std::string& split) = 0;
   /// Names of the splits evaluate() takes.
   virtual std::vector<std::string> splits() const = 0;
-  /// Every metric name evaluate() returns, known before training.
-  virtual std::vector<std::string> metric_names() const = 0;
-  /// The metrics the comparison table shows, in order.
-  virtual std::vector<std::string> table_metrics() const = 0;
+  /// Exactly the metric names evaluate(split) returns, known before training.
+  virtual std::vector<std::string> metric_names(const std::string& split) const = 0;
+  /// The metrics of `split` the comparison table shows, in order.
+  virtual std::vector<std::string> table_metrics(const std::string& split) const = 0;
 };
 
 }  // namespace attnlab

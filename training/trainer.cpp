@@ -138,6 +138,8 @@ TrainOutcome Trainer::train() {
                           {"split", "valid"},
                           {"loss", metrics.at("loss")},
                           {"metrics", metrics},
+                          {"lr", lr},
+                          {"tokens_per_s", state.tokens / std::max(1e-9, state.train_seconds)},
                           {"elapsed_s", state.elapsed_seconds}});
       char text[160];
       std::snprintf(text, sizeof text, "step %lld valid %s %.4f%s", static_cast<long long>(state.step),

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "data/data_registry.h"
 #include "data/synthetic.h"
 #include "tokenizers/special_tokens.h"
 
@@ -76,6 +77,19 @@ TEST(Synthetic, SameSeedSameDataOtherSeedOtherData) {
   auto c = make_synthetic_data(SyntheticKind::kSort, SyntheticOptions(options).seed(2));
   EXPECT_EQ(a->split("train")[7].source, b->split("train")[7].source);
   EXPECT_NE(a->split("train")[7].source, c->split("train")[7].source);
+}
+
+TEST(Synthetic, ConfigAskingForTooManyDistinctSequencesNamesTheField) {
+  try {
+    seq2seq_data_registry().resolve(json::parse(R"({"type": "copy", "symbols": 2, "train_lengths": [1, 2],
+                                                    "train_size": 100})"), "/data");
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.pointer(), "/data/train_size");
+    EXPECT_NE(e.message().find("at most half of the 6 distinct sequences"), std::string::npos) << e.message();
+  }
+  EXPECT_THROW(seq2seq_data_registry().resolve(json::parse(R"({"type": "copy", "test_lengths": [1, 1]})"), "/data"),
+               ConfigError);
 }
 
 TEST(Synthetic, AskingForMoreDistinctSequencesThanExistFails) {

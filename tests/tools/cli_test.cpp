@@ -89,6 +89,18 @@ TEST(EndToEnd, TypoGivesOnePointerLineExitTwoAndNoRunDirectory) {
         << command;
     EXPECT_FALSE(fs::exists(out)) << command;
   }
+  // A metric the model cannot give is caught before training too.
+  experiment["variants"]["bahdanau"]["model"]["attention"]["type"] = "bahdanau";
+  experiment["train"]["early_stopping"]["metric"] = "alignment_accuracy";
+  write_text(dir.file("x.json"), experiment.dump(2));
+  auto no_attention = attnlab_cli("run --out " + quote(out) + " " + quote(dir.file("x.json")), dir);
+  EXPECT_EQ(no_attention.exit_code, 2);
+  EXPECT_EQ(no_attention.err.find(dir.file("x.json") + ": /train/early_stopping/metric: \"alignment_accuracy\" is "
+                                                      "not a validation metric of this model; known: loss, ppl,"),
+            0u)
+      << no_attention.err;
+  EXPECT_FALSE(fs::exists(out));
+
   auto missing = attnlab_cli("run " + quote(dir.file("nope.json")), dir);
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_EQ(missing.err, dir.file("nope.json") + ": cannot open file\n");
@@ -155,8 +167,8 @@ TEST(EndToEnd, TinyExperimentTrainsEvaluatesAndWritesTheTable) {
 }
 
 std::vector<torch::Tensor> checkpoint_weights(const fs::path& run) {
-  const json config = json::parse(read_text((run / "config.json").string()));
-  auto task = build_task(resolve_variant("check", config).options, 1);
+  const RunConfig config = read_run_config((run / "config.json").string());
+  auto task = build_task(config.variant.options, config.seed);
   load_checkpoint((run / "checkpoints" / "latest.pt").string(), *task->model(), nullptr, nullptr);
   std::vector<torch::Tensor> weights;
   for (const auto& p : task->model()->parameters()) weights.push_back(p.detach().clone());

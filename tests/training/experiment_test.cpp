@@ -85,6 +85,15 @@ TEST(Experiment, AnObjectWithoutTypeTunesTheDefaultType) {
   EXPECT_EQ(v.options.train().optimizer().at("lr"), 0.5);
 }
 
+TEST(Experiment, RunRecordKeysSeedRepeatsAndDirectoryEscapesAreRejected) {
+  EXPECT_EQ(load_error(with("/seed", 3).dump()),
+            "x.json: /seed: unknown key; known: variants, name, description, task, data, model, train, eval, seeds, "
+            "threads");
+  EXPECT_EQ(load_error(with("/seeds", {1, 2, 1}).dump()), "x.json: /seeds/2: repeats seed 1");
+  EXPECT_EQ(load_error(with("/name", "../../elsewhere").dump()),
+            "x.json: /name: may hold only letters, digits, _ . - (it names a directory)");
+}
+
 TEST(Experiment, MissingRequiredSection) {
   json j = json::parse(kBase);
   j.erase("model");

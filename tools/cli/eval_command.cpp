@@ -1,5 +1,3 @@
-#include <filesystem>
-
 #include "tools/cli/cli_options.h"
 #include "tools/cli/commands.h"
 #include "training/runner.h"
@@ -26,15 +24,8 @@ int eval_command(int argc, char** argv) {
   const std::string run_dir = (*args)["run_dir"].as<std::string>();
   try {
     std::vector<std::string> splits;
-    if (args->count("split")) {
-      splits = (*args)["split"].as<std::vector<std::string>>();
-    } else {
-      const json config = read_json_file((std::filesystem::path(run_dir) / "config.json").string());
-      splits = config.at("eval").at("splits").get<std::vector<std::string>>();
-    }
-    json metrics = json::object();
-    for (const auto& split : splits) metrics[split] = evaluate_run(run_dir, split);
-    std::cout << metrics.dump(2) << "\n";
+    if (args->count("split")) splits = (*args)["split"].as<std::vector<std::string>>();
+    std::cout << evaluate_run(run_dir, splits).dump(2) << "\n";
   } catch (const ExperimentError& e) {
     std::cerr << e.what() << "\n";
     return kExitBadInput;

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <string>
 
+#include "modules/options.h"
 #include "tools/cli/commands.h"
 
 namespace {
@@ -52,7 +53,7 @@ int main(int argc, char** argv) {
     try {
       return c.run(argc - 1, argv + 1);
     } catch (const std::exception& e) {
-      std::cerr << "attnlab " << c.name << ": error: " << e.what() << "\n";
+      std::cerr << "attnlab " << c.name << ": error: " << attnlab::error_message(e) << "\n";
       return attnlab::cli::kExitFailure;
     }
   }

@@ -1,3 +1,5 @@
+#include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "tools/cli/cli_options.h"
@@ -26,6 +28,8 @@ int train_run_command(int argc, char** argv) {
   RunnerOptions runner;
   runner.log_is_terminal = isatty(STDERR_FILENO) != 0 && !args->count("no-redraw");
   runner.stop = &install_interrupt_handler();
+  // A worker of `run --jobs` stops with a checkpoint if the run that started it dies.
+  if (args->count("no-redraw")) prctl(PR_SET_PDEATHSIG, SIGINT);
   try {
     if (!train_run_directory((*args)["run_dir"].as<std::string>(), runner)) return kInterruptedExitCode;
   } catch (const ExperimentError& e) {
