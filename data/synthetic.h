@@ -3,6 +3,8 @@
 //   copy:    y = x                      gold alignment j -> j
 //   reverse: y = x reversed             gold alignment j -> n-1-j
 //   sort:    y = x sorted (stable)      gold alignment j -> the source position of y_j
+//            (with repeated symbols any of their positions would serve; the stable order's
+//            is the one recorded, so alignment accuracy on `sort` is a lower bound)
 // Valid examples are drawn from the train lengths, test examples from the test lengths
 // (which may be longer, to measure length generalisation); no valid or test source
 // also appears in train.

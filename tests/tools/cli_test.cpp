@@ -175,55 +175,95 @@ std::vector<torch::Tensor> checkpoint_weights(const fs::path& run) {
   return weights;
 }
 
-TEST(EndToEnd, SigintWritesACheckpointExits130AndResumeMatchesAnUninterruptedRun) {
-  TempDir dir;
-  json experiment = json::parse(kTinyExperiment);
-  experiment["train"]["max_steps"] = 400;
-  experiment["train"]["log_every"] = 5;
-  experiment["seeds"] = {1};
-  experiment.erase("variants");
-  experiment["model"]["attention"] = {{"type", "bahdanau"}, {"hidden", 8}};
-  write_text(dir.file("e.json"), experiment.dump());
-  const std::string whole = dir.file("whole"), split = dir.file("split");
-
-  auto uninterrupted = attnlab_cli("run " + quote(dir.file("e.json")) + " --out " + quote(whole), dir);
-  ASSERT_EQ(uninterrupted.exit_code, 0) << uninterrupted.err;
-
-  // Start a run, wait for its first logged steps, then press Ctrl-C.
-  const std::string binary = ATTNLAB_BINARY, experiment_path = dir.file("e.json"), log = dir.file("spawned.err");
+/// Starts `attnlab ARGS`, waits until `file` holds `text`, sends `signal`, returns the wait status.
+int run_and_signal(const std::vector<std::string>& cli_args, const fs::path& file, const std::string& text, int signal,
+                   const std::string& log) {
+  const std::string binary = ATTNLAB_BINARY;
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  std::vector<std::string> args = {binary, "run", experiment_path, "--out", split};
+  std::vector<std::string> args = {binary};
+  args.insert(args.end(), cli_args.begin(), cli_args.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid = 0;
-  ASSERT_EQ(posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ), 0);
-  const fs::path metrics = fs::path(split) / "e" / "default" / "seed-1" / "metrics.jsonl";
+  if (posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ) != 0) return -1;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline &&
-         !(fs::exists(metrics) && read_text(metrics.string()).find("\"step\":10") != std::string::npos))
+         !(fs::exists(file) && read_text(file.string()).find(text) != std::string::npos))
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  kill(pid, SIGINT);
+  kill(pid, signal);
   int status = 0;
   waitpid(pid, &status, 0);
   posix_spawn_file_actions_destroy(&actions);
+  return status;
+}
+
+/// A run stopped one way or another and resumed must end with the weights of a run never stopped.
+class EndToEndStopAndResume : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    json experiment = json::parse(kTinyExperiment);
+    experiment["train"]["max_steps"] = 400;
+    experiment["train"]["log_every"] = 5;
+    experiment.erase("variants");
+    experiment["model"]["attention"] = {{"type", "bahdanau"}, {"hidden", 8}};
+    write_text(experiment_path, experiment.dump());
+    auto uninterrupted = attnlab_cli("run " + quote(experiment_path) + " --out " + quote(whole), dir);
+    ASSERT_EQ(uninterrupted.exit_code, 0) << uninterrupted.err;
+  }
+  fs::path run_dir(const std::string& out, int seed) const {
+    return fs::path(out) / "e" / "default" / ("seed-" + std::to_string(seed));
+  }
+  void expect_resume_matches_whole(const std::string& extra = "") {
+    auto resumed = attnlab_cli("run " + quote(experiment_path) + " --out " + quote(split) + " --resume" + extra, dir);
+    ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+    for (int seed : {1, 2}) {
+      const auto a = checkpoint_weights(run_dir(whole, seed)), b = checkpoint_weights(run_dir(split, seed));
+      ASSERT_EQ(a.size(), b.size());
+      ASSERT_FALSE(a.empty());
+      for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << "seed " << seed << " parameter " << i;
+    }
+  }
+
+  TempDir dir;
+  const std::string experiment_path = dir.file("e.json"), whole = dir.file("whole"), split = dir.file("split"),
+                    log = dir.file("spawned.err");
+};
+
+TEST_F(EndToEndStopAndResume, SigintWritesACheckpointAndExits130) {
+  const int status = run_and_signal({"run", experiment_path, "--out", split}, run_dir(split, 1) / "metrics.jsonl",
+                                    "\"step\":10,", SIGINT, log);
   ASSERT_TRUE(WIFEXITED(status));
   ASSERT_EQ(WEXITSTATUS(status), 130) << read_text(log);
-  const fs::path run = fs::path(split) / "e" / "default" / "seed-1";
-  EXPECT_TRUE(fs::exists(run / "checkpoints" / "latest.pt"));
-  EXPECT_FALSE(fs::exists(run / "results.json"));
+  EXPECT_TRUE(fs::exists(run_dir(split, 1) / "checkpoints" / "latest.pt"));
+  EXPECT_FALSE(fs::exists(run_dir(split, 1) / "results.json"));
+  EXPECT_FALSE(fs::exists(run_dir(split, 2) / "metrics.jsonl"));  // the next run never started
   EXPECT_NE(read_text(log).find("Continue with --resume"), std::string::npos);
+  expect_resume_matches_whole();
+}
 
-  auto resumed = attnlab_cli("run " + quote(experiment_path) + " --out " + quote(split) + " --resume", dir);
-  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
-  const auto a = checkpoint_weights(fs::path(whole) / "e" / "default" / "seed-1");
-  const auto b = checkpoint_weights(run);
-  ASSERT_EQ(a.size(), b.size());
-  ASSERT_FALSE(a.empty());
-  for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << "parameter " << i;
+TEST_F(EndToEndStopAndResume, SigkillAfterAnEvaluationResumesFromItsCheckpoint) {
+  // Killed at once, no checkpoint on the way out: the latest one is the first evaluation's.
+  const int status = run_and_signal({"run", experiment_path, "--out", split},
+                                    run_dir(split, 1) / "checkpoints" / "latest.pt", "", SIGKILL, log);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  EXPECT_TRUE(fs::exists(run_dir(split, 1) / "checkpoints" / "latest.pt"));
+  expect_resume_matches_whole();
+}
+
+TEST_F(EndToEndStopAndResume, SigintStopsEveryParallelWorker) {
+  const int status = run_and_signal({"run", experiment_path, "--out", split, "--jobs", "2"},
+                                    run_dir(split, 2) / "metrics.jsonl", "\"step\":10,", SIGINT, log);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 130) << read_text(log);
+  for (int seed : {1, 2}) {
+    EXPECT_TRUE(fs::exists(run_dir(split, seed) / "checkpoints" / "latest.pt")) << seed;
+    EXPECT_FALSE(fs::exists(run_dir(split, seed) / "results.json")) << seed;
+  }
+  expect_resume_matches_whole(" --jobs 2");
 }
 
 }  // namespace
