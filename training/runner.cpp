@@ -155,9 +155,15 @@ bool train_run_directory(const std::string& dir, const RunnerOptions& options) {
 }
 
 std::vector<PlannedRun> plan_runs(const Experiment& experiment, const RunnerOptions& options) {
+  // Seed-major order (every variant's first seed, then every variant's second, ...): parallel
+  // workers then share the machine between variants evenly, and a long variant does not run alone at the end.
+  size_t most_seeds = 0;
+  for (const auto& variant : experiment.variants) most_seeds = std::max(most_seeds, variant.options.seeds().size());
   std::vector<PlannedRun> runs;
-  for (const auto& variant : experiment.variants) {
-    for (int64_t seed : variant.options.seeds()) {
+  for (size_t i = 0; i < most_seeds; ++i) {
+    for (const auto& variant : experiment.variants) {
+      if (i >= variant.options.seeds().size()) continue;
+      const int64_t seed = variant.options.seeds()[i];
       const std::string dir = run_directory(options.out_dir, experiment.name, variant.name, seed);
       fs::create_directories(dir);
       if (!fs::exists(config_path_of(dir)))

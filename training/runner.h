@@ -52,7 +52,7 @@ void check_run_directories(const Experiment& experiment, const RunnerOptions& op
 
 RunStatus run_experiment(const Experiment& experiment, const RunnerOptions& options);
 
-/// Creates every run directory with its config.json (kept if present), in table order.
+/// Creates every run directory with its config.json (kept if present); seed-major order.
 std::vector<PlannedRun> plan_runs(const Experiment& experiment, const RunnerOptions& options);
 
 /// Trains (or continues from its latest checkpoint) the run in `dir`, as its config.json says,

@@ -70,6 +70,9 @@ TEST(Cli, VersionHelpAndList) {
   auto unknown = attnlab_cli("frobnicate", dir);
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_NE(unknown.err.find("unknown command \"frobnicate\""), std::string::npos);
+  auto no_file = attnlab_cli("run", dir);
+  EXPECT_EQ(no_file.exit_code, 2);
+  EXPECT_EQ(no_file.err, "attnlab run: missing EXPERIMENT.json (see attnlab run --help)\n");
   auto bad_flag = attnlab_cli("run --bogus x.json", dir);
   EXPECT_EQ(bad_flag.exit_code, 2);
   EXPECT_NE(bad_flag.err.find("bogus"), std::string::npos);

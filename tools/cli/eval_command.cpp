@@ -11,16 +11,10 @@ int eval_command(int argc, char** argv) {
                         cxxopts::value<std::string>())(
       "split", "split to evaluate (repeatable; default: the config's eval splits)",
       cxxopts::value<std::vector<std::string>>());
-  options.parse_positional({"run_dir"});
-  options.positional_help("RUN_DIR");
   int exit_code = kExitOk;
   auto args = parse_or_exit(options, argc, argv, "attnlab eval runs/quickstart/bahdanau/seed-1 --split test",
-                            exit_code);
+                            exit_code, "run_dir", "RUN_DIR");
   if (!args) return exit_code;
-  if (!args->count("run_dir")) {
-    std::cerr << "attnlab eval: missing RUN_DIR (see attnlab eval --help)\n";
-    return kExitBadInput;
-  }
   const std::string run_dir = (*args)["run_dir"].as<std::string>();
   try {
     std::vector<std::string> splits;

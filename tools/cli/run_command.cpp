@@ -29,18 +29,12 @@ int run_command(int argc, char** argv) {
       "resume", "continue unfinished runs and reuse finished ones")(
       "jobs", "train N runs at once, each in its own process (give each 'threads' cores)",
       cxxopts::value<int64_t>()->default_value("1"));
-  options.parse_positional({"experiment"});
-  options.positional_help("EXPERIMENT.json");
   int exit_code = kExitOk;
   auto args = parse_or_exit(options, argc, argv,
                             "attnlab run experiments/quickstart.json --variant bahdanau --seeds 1 "
                             "--set /train/max_steps=200",
-                            exit_code);
+                            exit_code, "experiment", "EXPERIMENT.json");
   if (!args) return exit_code;
-  if (!args->count("experiment")) {
-    std::cerr << "attnlab run: missing EXPERIMENT.json (see attnlab run --help)\n";
-    return kExitBadInput;
-  }
   ExperimentOverrides overrides;
   if (args->count("variant")) overrides.variants = (*args)["variant"].as<std::vector<std::string>>();
   if (args->count("set")) overrides.sets = (*args)["set"].as<std::vector<std::string>>();

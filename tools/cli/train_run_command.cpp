@@ -16,15 +16,9 @@ int train_run_command(int argc, char** argv) {
                            "`attnlab run --jobs N` starts one of these per run.");
   options.add_options()("run_dir", "a run directory holding config.json", cxxopts::value<std::string>())(
       "no-redraw", "plain progress lines even on a terminal");
-  options.parse_positional({"run_dir"});
-  options.positional_help("RUN_DIR");
   int exit_code = kExitOk;
-  auto args = parse_or_exit(options, argc, argv, "attnlab train-run runs/quickstart/bahdanau/seed-1", exit_code);
+  auto args = parse_or_exit(options, argc, argv, "attnlab train-run runs/quickstart/bahdanau/seed-1", exit_code, "run_dir", "RUN_DIR");
   if (!args) return exit_code;
-  if (!args->count("run_dir")) {
-    std::cerr << "attnlab train-run: missing RUN_DIR (see attnlab train-run --help)\n";
-    return kExitBadInput;
-  }
   RunnerOptions runner;
   runner.log_is_terminal = isatty(STDERR_FILENO) != 0 && !args->count("no-redraw");
   runner.stop = &install_interrupt_handler();

@@ -10,15 +10,9 @@ int validate_command(int argc, char** argv) {
                            "resolved config as JSON.");
   options.add_options()("experiment", "experiment file (JSON)", cxxopts::value<std::string>())(
       "set", "set /json/pointer=VALUE in every variant (repeatable)", cxxopts::value<std::vector<std::string>>());
-  options.parse_positional({"experiment"});
-  options.positional_help("EXPERIMENT.json");
   int exit_code = kExitOk;
-  auto args = parse_or_exit(options, argc, argv, "attnlab validate experiments/quickstart.json", exit_code);
+  auto args = parse_or_exit(options, argc, argv, "attnlab validate experiments/quickstart.json", exit_code, "experiment", "EXPERIMENT.json");
   if (!args) return exit_code;
-  if (!args->count("experiment")) {
-    std::cerr << "attnlab validate: missing EXPERIMENT.json (see attnlab validate --help)\n";
-    return kExitBadInput;
-  }
   ExperimentOverrides overrides;
   if (args->count("set")) overrides.sets = (*args)["set"].as<std::vector<std::string>>();
   try {
