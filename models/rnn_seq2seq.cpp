@@ -7,10 +7,19 @@ namespace attnlab {
 
 namespace rnn_utils = torch::nn::utils::rnn;
 
+void validate_options(const RnnSeq2SeqOptions& o, const std::string& pointer) {
+  if (o.bidirectional() && o.hidden() % 2 != 0)
+    throw ConfigError(pointer_join(pointer, "hidden"),
+                      "must be even with bidirectional: true (H/2 units per direction), got " +
+                          std::to_string(o.hidden()));
+}
+
 RnnSeq2SeqImpl::RnnSeq2SeqImpl(const RnnSeq2SeqOptions& options_) : options(options_) {
   const auto& o = options;
   TORCH_CHECK(o.source_vocab() > 0 && o.target_vocab() > 0, "rnn_seq2seq: vocab sizes must be positive");
-  const int64_t E = o.embedding(), H = o.hidden(), C = context_dim(), N = o.layers();
+  validate_options(o, "");
+  const int64_t E = o.embedding(), H = o.hidden(), N = o.layers();
+  const int64_t per_direction = o.bidirectional() ? H / 2 : H;
   const bool lstm = o.cell() == "lstm";
   TORCH_CHECK(lstm || o.cell() == "gru", "rnn_seq2seq: cell must be gru or lstm, got ", o.cell());
 
@@ -20,25 +29,25 @@ RnnSeq2SeqImpl::RnnSeq2SeqImpl(const RnnSeq2SeqOptions& options_) : options(opti
       register_module("target_embedding", torch::nn::Embedding(torch::nn::EmbeddingOptions(o.target_vocab(), E).padding_idx(kPad)));
   const double between_layers = N > 1 ? o.dropout() : 0.0;
   if (lstm) {
-    encoder_lstm = register_module("encoder", torch::nn::LSTM(torch::nn::LSTMOptions(E, H).num_layers(N).batch_first(true).bidirectional(o.bidirectional()).dropout(between_layers)));
+    encoder_lstm = register_module("encoder", torch::nn::LSTM(torch::nn::LSTMOptions(E, per_direction).num_layers(N).batch_first(true).bidirectional(o.bidirectional()).dropout(between_layers)));
   } else {
-    encoder_gru = register_module("encoder", torch::nn::GRU(torch::nn::GRUOptions(E, H).num_layers(N).batch_first(true).bidirectional(o.bidirectional()).dropout(between_layers)));
+    encoder_gru = register_module("encoder", torch::nn::GRU(torch::nn::GRUOptions(E, per_direction).num_layers(N).batch_first(true).bidirectional(o.bidirectional()).dropout(between_layers)));
   }
-  bridge = register_module("bridge", torch::nn::Linear(C, N * H));
+  bridge = register_module("bridge", torch::nn::Linear(H, N * H));
+  const int64_t first_input = luong() ? E + (o.input_feeding() ? H : 0) : E + H;
   for (int64_t layer = 0; layer < N; ++layer) {
-    const int64_t input = layer == 0 ? E + C : H;
+    const int64_t input = layer == 0 ? first_input : H;
     const std::string name = "decoder_cell_" + std::to_string(layer);
     if (lstm) decoder_lstm.push_back(register_module(name, torch::nn::LSTMCell(input, H)));
     else decoder_gru.push_back(register_module(name, torch::nn::GRUCell(input, H)));
   }
-  attention = attention_registry().create(o.attention(), AttentionDims{H, C});
+  attention = attention_registry().create(o.attention(), AttentionDims{H, H});
   if (attention) register_module("attention", attention);
-  readout_hidden = register_module("readout_hidden", torch::nn::Linear(H + C + E, H));
+  if (luong()) attentional = register_module("attentional", torch::nn::Linear(2 * H, H));
+  else readout_hidden = register_module("readout_hidden", torch::nn::Linear(2 * H + E, H));
   output = register_module("output", torch::nn::Linear(H, o.target_vocab()));
   dropout = register_module("dropout", torch::nn::Dropout(o.dropout()));
 }
-
-int64_t RnnSeq2SeqImpl::context_dim() const { return options.hidden() * (options.bidirectional() ? 2 : 1); }
 
 RnnSeq2SeqImpl::Memory RnnSeq2SeqImpl::encode(const torch::Tensor& source, const torch::Tensor& source_lengths) {
   TORCH_CHECK(source.dim() == 2 && source_lengths.dim() == 1 && source.size(0) == source_lengths.size(0),
@@ -60,10 +69,10 @@ RnnSeq2SeqImpl::Memory RnnSeq2SeqImpl::encode(const torch::Tensor& source, const
     return std::get<0>(result);
   }();
   Memory memory;
-  memory.outputs = std::get<0>(rnn_utils::pad_packed_sequence(packed_out, /*batch_first=*/true, 0.0, S));  // [B, S, C]
+  memory.outputs = std::get<0>(rnn_utils::pad_packed_sequence(packed_out, /*batch_first=*/true, 0.0, S));  // [B, S, H]
   memory.key_padding_mask = key_padding_mask_from_lengths(source_lengths, S);                            // [B, S]
   // Last layer's final states: forward (and backward) direction, side by side.
-  memory.summary = options.bidirectional() ? torch::cat({h_n[-2], h_n[-1]}, -1) : h_n[-1];  // [B, C]
+  memory.summary = options.bidirectional() ? torch::cat({h_n[-2], h_n[-1]}, -1) : h_n[-1];  // [B, H]
   if (attention) memory.prepared_keys = attention->prepare_keys(memory.outputs);
   return memory;
 }
@@ -74,23 +83,29 @@ RnnState RnnSeq2SeqImpl::initial_state(const Memory& memory) {
                .unflatten(1, {N, H})            // [B, N, H]
                .transpose(0, 1)                 // [N, B, H]
                .contiguous();
-  return {h, options.cell() == "lstm" ? torch::zeros_like(h) : torch::Tensor()};
+  const bool feeding = luong() && options.input_feeding();
+  return {h, options.cell() == "lstm" ? torch::zeros_like(h) : torch::Tensor(),
+          feeding ? torch::zeros_like(h[0]) : torch::Tensor()};
+}
+
+std::pair<torch::Tensor, torch::Tensor> RnnSeq2SeqImpl::context_for(const torch::Tensor& query, const Memory& memory) {
+  if (!attention) return {memory.summary, torch::Tensor()};
+  auto attended = attention->attend(query.unsqueeze(1), memory.prepared_keys, memory.outputs,
+                                    memory.key_padding_mask);  // query [B, 1, H]
+  return {attended.context.squeeze(1), attended.weights.squeeze(1)};  // [B, H], [B, S]
 }
 
 RnnSeq2SeqImpl::Step RnnSeq2SeqImpl::decode_step(const torch::Tensor& previous_tokens, const RnnState& state,
                                                  const Memory& memory) {
   auto embedded = dropout(target_embedding(previous_tokens));  // [B, E]
   Step step;
-  torch::Tensor context;  // [B, C]
-  if (attention) {
-    auto query = state.h[-1].unsqueeze(1);  // [B, 1, H] previous top-layer state s_{t-1}
-    auto attended = attention->attend(query, memory.prepared_keys, memory.outputs, memory.key_padding_mask);
-    context = attended.context.squeeze(1);  // [B, C]
-    step.weights = attended.weights.squeeze(1);  // [B, S]
+  torch::Tensor context, input;  // [B, H], [B, first layer input]
+  if (luong()) {
+    input = state.feed.defined() ? torch::cat({embedded, state.feed}, -1) : embedded;
   } else {
-    context = memory.summary;
+    std::tie(context, step.weights) = context_for(state.h[-1], memory);  // query: s_{t-1}, top layer
+    input = torch::cat({embedded, context}, -1);
   }
-  auto input = torch::cat({embedded, context}, -1);  // [B, E + C]
   std::vector<torch::Tensor> hs, cs;
   for (int64_t layer = 0; layer < options.layers(); ++layer) {
     if (layer > 0) input = dropout(input);
@@ -103,13 +118,20 @@ RnnSeq2SeqImpl::Step RnnSeq2SeqImpl::decode_step(const torch::Tensor& previous_t
     }
     input = hs.back();  // [B, H]
   }
-  step.state = {torch::stack(hs), cs.empty() ? torch::Tensor() : torch::stack(cs)};  // [N, B, H]
-  step.features = torch::cat({hs.back(), context, embedded}, -1);                       // [B, H + C + E]
+  step.state = {torch::stack(hs), cs.empty() ? torch::Tensor() : torch::stack(cs), torch::Tensor()};  // [N, B, H]
+  if (luong()) {
+    std::tie(context, step.weights) = context_for(hs.back(), memory);  // query: h_t
+    step.features = torch::tanh(attentional(torch::cat({context, hs.back()}, -1)));  // h~_t [B, H]
+    if (state.feed.defined()) step.state.feed = step.features;
+  } else {
+    step.features = torch::cat({hs.back(), context, embedded}, -1);  // [B, 2H + E]
+  }
   return step;
 }
 
 torch::Tensor RnnSeq2SeqImpl::readout(const torch::Tensor& features) {
-  return torch::log_softmax(output(dropout(torch::tanh(readout_hidden(features)))), -1);
+  auto hidden = luong() ? features : torch::tanh(readout_hidden(features));  // [..., H]
+  return torch::log_softmax(output(dropout(hidden)), -1);                   // [..., V]
 }
 
 Seq2SeqOutput RnnSeq2SeqImpl::forward(const torch::Tensor& source, const torch::Tensor& source_lengths,
@@ -125,7 +147,7 @@ Seq2SeqOutput RnnSeq2SeqImpl::forward(const torch::Tensor& source, const torch::
     if (step.weights.defined()) weights.push_back(step.weights);
     state = step.state;
   }
-  // The readout of all steps at once: [B, T, H + C + E] -> [B, T, V].
+  // The readout of all steps at once: [B, T, features] -> [B, T, V].
   return {readout(torch::stack(features, 1)), weights.empty() ? torch::Tensor() : torch::stack(weights, 1)};
 }
 

@@ -1,12 +1,15 @@
 #pragma once
-// RNN encoder-decoder (Cho et al. 2014; Bahdanau et al. 2014).
-//   encoder: embedding -> GRU/LSTM (layers, optional bidirectional) over the source
-//   decoder: per step, context c_t from the attention queried by the previous decoder
-//            state s_{t-1} (Bahdanau); with attention "none", c_t is the encoder's final
-//            state for every t (the fixed-context baseline). RNN input [e(y_{t-1}); c_t];
-//            readout tanh(W [s_t; c_t; e(y_{t-1})]) -> linear -> log-softmax.
-// Legend: B batch, S source steps, T target steps, E embedding dims, H hidden dims,
-//         C = H x directions (encoder output / context dims), N decoder layers, V vocab.
+// RNN encoder-decoder (Cho et al. 2014; Bahdanau et al. 2014; Luong et al. 2015).
+//   encoder: embedding -> GRU/LSTM (layers; bidirectional: H/2 units per direction, so
+//            encoder outputs, keys and decoder states all have H dims)
+//   decoder "bahdanau": context c_t from the attention queried by the previous state s_{t-1};
+//            RNN input [e(y_{t-1}); c_t]; readout tanh(W [s_t; c_t; e(y_{t-1})]) -> linear.
+//   decoder "luong": RNN input [e(y_{t-1}); h~_{t-1}] (input feeding) or e(y_{t-1});
+//            c_t from the attention queried by the current state h_t;
+//            attentional vector h~_t = tanh(W_c [c_t; h_t]) -> linear.
+//   With attention "none", c_t is the encoder's final state for every t (fixed context).
+// Legend: B batch, S source steps, T target steps, E embedding dims, H hidden dims
+//         (encoder outputs, context, decoder state), N layers, V vocab.
 
 #include "models/seq2seq_model.h"
 #include "modules/attention.h"
@@ -24,7 +27,7 @@ struct RnnSeq2SeqOptions {
   TORCH_ARG(int64_t, target_vocab);
   /// Embedding size E (source and target).
   TORCH_ARG(int64_t, embedding) = 64;
-  /// Hidden size H of encoder and decoder RNNs.
+  /// Hidden size H of encoder outputs and decoder states (H/2 per direction if bidirectional).
   TORCH_ARG(int64_t, hidden) = 128;
   /// "gru" or "lstm".
   TORCH_ARG(std::string, cell) = "gru";
@@ -34,6 +37,11 @@ struct RnnSeq2SeqOptions {
   TORCH_ARG(bool, bidirectional) = true;
   /// Dropout on embeddings, between layers and before the output layer.
   TORCH_ARG(double, dropout) = 0.1;
+  /// "bahdanau" (query = previous state, context into the RNN) or "luong" (query = current state,
+  /// attentional vector tanh(W_c [c; h]) to the output).
+  TORCH_ARG(std::string, decoder) = "bahdanau";
+  /// Luong decoder: feed the previous attentional vector into the next step's input.
+  TORCH_ARG(bool, input_feeding) = true;
   /// The decoder's attention, from the attention registry.
   TORCH_ARG(json, attention) = json{{"type", "bahdanau"}};
 };
@@ -46,13 +54,18 @@ void visit_fields(Fields& f, RnnSeq2SeqOptions& o) {
   f("layers", o.layers(), at_least(1));
   f("bidirectional", o.bidirectional());
   f("dropout", o.dropout(), in_range(0.0, 1.0));
+  f("decoder", o.decoder(), one_of({"bahdanau", "luong"}));
+  f("input_feeding", o.input_feeding());
   f.nested("attention", o.attention(), attention_registry());
 }
+
+void validate_options(const RnnSeq2SeqOptions& o, const std::string& pointer);
 
 /// A decoder state: h (and c for LSTM), [N, B, H] each.
 struct RnnState {
   torch::Tensor h;
-  torch::Tensor c;  // undefined for GRU
+  torch::Tensor c;     // undefined for GRU
+  torch::Tensor feed;  // [B, H] the previous attentional vector (Luong input feeding), or undefined
 };
 
 class RnnSeq2SeqImpl : public Seq2SeqModelImpl {
@@ -69,13 +82,13 @@ class RnnSeq2SeqImpl : public Seq2SeqModelImpl {
  private:
   /// What the decoder reads of the source, computed once per batch.
   struct Memory {
-    torch::Tensor outputs;           // [B, S, C]
+    torch::Tensor outputs;           // [B, S, H]
     torch::Tensor prepared_keys;     // attention->prepare_keys(outputs), or undefined
     torch::Tensor key_padding_mask;  // [B, S]
-    torch::Tensor summary;           // [B, C] encoder final state (last layer, both directions)
+    torch::Tensor summary;           // [B, H] encoder final state (last layer, both directions)
   };
   struct Step {
-    torch::Tensor features;  // [B, H + C + E] input of the readout
+    torch::Tensor features;  // [B, 2H + E] (bahdanau) or [B, H] (luong h~) input of the readout
     torch::Tensor weights;   // [B, S], or undefined
     RnnState state;
   };
@@ -83,8 +96,10 @@ class RnnSeq2SeqImpl : public Seq2SeqModelImpl {
   Memory encode(const torch::Tensor& source, const torch::Tensor& source_lengths);
   RnnState initial_state(const Memory& memory);
   Step decode_step(const torch::Tensor& previous_tokens, const RnnState& state, const Memory& memory);
-  torch::Tensor readout(const torch::Tensor& features);  // [..., H+C+E] -> log-probs [..., V]
-  int64_t context_dim() const;
+  torch::Tensor readout(const torch::Tensor& features);  // [..., features] -> log-probs [..., V]
+  /// The context c_t [B, H] and its weights [B, S] (undefined without attention).
+  std::pair<torch::Tensor, torch::Tensor> context_for(const torch::Tensor& query, const Memory& memory);
+  bool luong() const { return options.decoder() == "luong"; }
 
   torch::nn::Embedding source_embedding{nullptr}, target_embedding{nullptr};
   torch::nn::GRU encoder_gru{nullptr};    // one of these two, as options.cell says
@@ -93,7 +108,9 @@ class RnnSeq2SeqImpl : public Seq2SeqModelImpl {
   std::vector<torch::nn::GRUCell> decoder_gru;  // one cell per layer, as options.cell says
   std::vector<torch::nn::LSTMCell> decoder_lstm;
   std::shared_ptr<AttentionImpl> attention;  // null: fixed context
-  torch::nn::Linear readout_hidden{nullptr}, output{nullptr};
+  torch::nn::Linear readout_hidden{nullptr};  // bahdanau: [s; c; e] -> H
+  torch::nn::Linear attentional{nullptr};     // luong: W_c [c; h] -> H
+  torch::nn::Linear output{nullptr};
   torch::nn::Dropout dropout{nullptr};
 };
 

@@ -16,6 +16,12 @@ extern "C" void on_interrupt(int signal) {
 const std::atomic<bool>& install_interrupt_handler() {
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
+  // A parallel run's worker starts with both blocked (see parallel_runs.cpp): deliver any that came.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  sigprocmask(SIG_UNBLOCK, &stop_signals, nullptr);
   return interrupted;
 }
 

@@ -28,10 +28,18 @@ pid_t spawn_worker(const std::vector<std::string>& worker, const std::string& ru
   argv.push_back(nullptr);
   // Own process group: a Ctrl-C at the terminal reaches only this process, which passes
   // it on exactly once (a second SIGINT would end a worker before its checkpoint).
+  // SIGINT and SIGTERM start blocked: one that comes while the worker is still loading stays
+  // pending until its handler is installed (install_interrupt_handler unblocks them), instead
+  // of ending it without a checkpoint.
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
   posix_spawnattr_setpgroup(&attributes, 0);
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  posix_spawnattr_setsigmask(&attributes, &stop_signals);
   pid_t pid = 0;
   const int error = posix_spawn(&pid, argv[0], nullptr, &attributes, argv.data(), environ);
   posix_spawnattr_destroy(&attributes);

@@ -9,17 +9,19 @@ namespace {
 /// A Long tensor of ids (enumerators and literals mixed).
 torch::Tensor ids(std::vector<int64_t> values) { return torch::tensor(values); }
 
-RnnSeq2SeqOptions tiny(const std::string& attention, const std::string& cell, int64_t layers) {
-  return RnnSeq2SeqOptions(12, 12).embedding(6).hidden(8).cell(cell).layers(layers).dropout(0.0).attention(
-      attention_registry().resolve(attention, ""));
+RnnSeq2SeqOptions tiny(const json& attention, const std::string& cell, int64_t layers,
+                       const std::string& decoder = "bahdanau") {
+  return RnnSeq2SeqOptions(12, 12).embedding(6).hidden(8).cell(cell).layers(layers).dropout(0.0).decoder(decoder)
+      .attention(attention_registry().resolve(attention, ""));
 }
 
-class RnnSeq2SeqShapes : public ::testing::TestWithParam<std::tuple<std::string, std::string, int64_t>> {};
+class RnnSeq2SeqShapes
+    : public ::testing::TestWithParam<std::tuple<std::string, std::string, int64_t, std::string>> {};
 
 TEST_P(RnnSeq2SeqShapes, ForwardAndGreedyShapes) {
-  auto [attention, cell, layers] = GetParam();
+  auto [attention, cell, layers, decoder] = GetParam();
   torch::manual_seed(0);
-  RnnSeq2SeqImpl model(tiny(attention, cell, layers));
+  RnnSeq2SeqImpl model(tiny(attention, cell, layers, decoder));
   auto source = ids({8, 9, 10, 11, 8, 9, kPad, kPad}).view({2, 4});
   auto lengths = ids({4, 2});
   auto target_in = ids({kBos, 8, 9, kBos, 8, kPad}).view({2, 3});
@@ -38,14 +40,35 @@ TEST_P(RnnSeq2SeqShapes, ForwardAndGreedyShapes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cells, RnnSeq2SeqShapes,
-                         ::testing::Values(std::make_tuple("none", "gru", 1), std::make_tuple("bahdanau", "gru", 2),
-                                           std::make_tuple("bahdanau", "lstm", 1),
-                                           std::make_tuple("none", "lstm", 2)));
+                         ::testing::Values(std::make_tuple("none", "gru", 1, "bahdanau"),
+                                           std::make_tuple("bahdanau", "gru", 2, "bahdanau"),
+                                           std::make_tuple("bahdanau", "lstm", 1, "bahdanau"),
+                                           std::make_tuple("none", "lstm", 2, "bahdanau"),
+                                           std::make_tuple("global", "gru", 1, "luong"),
+                                           std::make_tuple("global", "lstm", 2, "luong"),
+                                           std::make_tuple("none", "gru", 1, "luong")));
 
-TEST(RnnSeq2Seq, PaddingDoesNotChangeTheOutput) {
+TEST(RnnSeq2Seq, LuongWithoutInputFeedingAlsoBuilds) {
+  RnnSeq2SeqImpl model(tiny("global", "gru", 1, "luong").input_feeding(false));
+  auto out = model.forward(ids({8, 9}).view({1, 2}), ids({2}), ids({kBos, 9}).view({1, 2}));
+  EXPECT_EQ(out.log_probs.sizes(), (std::vector<int64_t>{1, 2, 12}));
+}
+
+TEST(RnnSeq2Seq, HiddenMustBeEvenWhenBidirectional) {
+  try {
+    RnnSeq2SeqImpl model(tiny("none", "gru", 1).hidden(7));
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), "/hidden: must be even with bidirectional: true (H/2 units per direction), got 7");
+  }
+}
+
+class RnnSeq2SeqDecoders : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(RnnSeq2SeqDecoders, PaddingDoesNotChangeTheOutput) {
   // The same sentence alone and next to a longer one (so padded) gives the same outputs.
   torch::manual_seed(1);
-  RnnSeq2SeqImpl model(tiny("bahdanau", "gru", 1).bidirectional(true));
+  RnnSeq2SeqImpl model(tiny(GetParam() == "luong" ? "global" : "bahdanau", "gru", 1, GetParam()).bidirectional(true));
   model.eval();
   auto alone = model.forward(ids({8, 9}).view({1, 2}), ids({2}), ids({kBos, 9}).view({1, 2}));
   auto padded = model.forward(ids({8, 9, kPad, 10, 11, 10}).view({2, 3}), ids({2, 3}),
@@ -54,10 +77,10 @@ TEST(RnnSeq2Seq, PaddingDoesNotChangeTheOutput) {
   EXPECT_TRUE(torch::allclose(alone.attention[0], padded.attention[0].narrow(1, 0, 2), 1e-5, 1e-6));
 }
 
-TEST(RnnSeq2Seq, GreedyFeedsBackItsOwnPredictions) {
+TEST_P(RnnSeq2SeqDecoders, GreedyFeedsBackItsOwnPredictions) {
   // Greedy decoding must equal teacher forcing on its own output.
   torch::manual_seed(2);
-  RnnSeq2SeqImpl model(tiny("bahdanau", "gru", 1));
+  RnnSeq2SeqImpl model(tiny(GetParam() == "luong" ? "global" : "bahdanau", "gru", 1, GetParam()));
   model.eval();
   auto source = ids({8, 9, 10}).view({1, 3});
   auto hyp = model.greedy(source, ids({3}), 4);
@@ -68,6 +91,8 @@ TEST(RnnSeq2Seq, GreedyFeedsBackItsOwnPredictions) {
   ASSERT_GE(steps, 1);
   EXPECT_TRUE(torch::equal(forced.log_probs.argmax(-1).narrow(1, 0, steps), hyp.tokens.narrow(1, 0, steps)));
 }
+
+INSTANTIATE_TEST_SUITE_P(Styles, RnnSeq2SeqDecoders, ::testing::Values("bahdanau", "luong"));
 
 }  // namespace
 }  // namespace attnlab

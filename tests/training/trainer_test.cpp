@@ -124,6 +124,36 @@ TEST(Trainer, InterruptedAndResumedEndsWithTheSameWeights) {
   EXPECT_EQ(events.size(), 6u + 3u);  // train lines at 10..60, evals at 20, 40, 60
 }
 
+class EveryAttention : public ::testing::TestWithParam<std::pair<std::string, std::string>> {};
+
+TEST_P(EveryAttention, LearnsATinyCopyTaskAboveChance) {
+  const auto& [attention, decoder] = GetParam();
+  json config = json::parse(R"({
+    "data": {"type": "copy", "symbols": 5, "train_lengths": [2, 4], "test_lengths": [2, 4],
+             "train_size": 200, "valid_size": 30, "test_size": 30},
+    "model": {"type": "rnn_seq2seq", "embedding": 8, "hidden": 16, "dropout": 0.0},
+    "train": {"optimizer": {"type": "adam", "lr": 0.01}, "batch_size": 16, "max_steps": 150, "eval_every": 150},
+    "threads": 1
+  })");
+  config["model"]["attention"] = json::parse(attention);
+  config["model"]["decoder"] = decoder;
+  auto options = resolve_variant("tiny", config).options;
+  auto task = build_task(options, 5);
+  TempDir dir;
+  train(*task, options, dir.path().string());
+  // Chance is 1/6 per token (5 symbols and EOS).
+  EXPECT_GT(task->evaluate("valid").at("token_accuracy"), 0.6) << attention << " " << decoder;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    RnnDecoders, EveryAttention,
+    ::testing::Values(std::make_pair(R"("none")", "bahdanau"), std::make_pair(R"("bahdanau")", "bahdanau"),
+                      std::make_pair(R"({"type": "global", "score": "dot"})", "luong"),
+                      std::make_pair(R"({"type": "global", "score": "general"})", "luong"),
+                      std::make_pair(R"({"type": "global", "score": "concat"})", "luong"),
+                      std::make_pair(R"({"type": "global", "score": "location"})", "luong"),
+                      std::make_pair(R"({"type": "global", "score": "scaled_dot"})", "bahdanau")));
+
 TEST(Trainer, EarlyStoppingStopsAfterPatienceEvaluationsWithoutImprovement) {
   // A learning rate of ~0 cannot improve the loss after the first evaluation.
   auto options = tiny_copy(200, R"({"optimizer": {"type": "sgd", "lr": 1e-12, "momentum": 0},

@@ -1,0 +1,20 @@
+#pragma once
+// The score family: how a query and a key are compared (see DESIGN.md: score x scope x heads).
+
+#include <memory>
+
+#include "modules/registry.h"
+#include "modules/score.h"
+
+namespace attnlab {
+
+/// What an attention tells the score it builds.
+struct ScoreDims {
+  int64_t query_dim;
+  int64_t key_dim;
+};
+
+using ScoreRegistry = Registry<std::shared_ptr<ScoreImpl>, ScoreDims>;
+const ScoreRegistry& score_registry();
+
+}  // namespace attnlab

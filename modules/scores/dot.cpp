@@ -1,0 +1,33 @@
+#include "modules/scores/dot.h"
+
+#include <cmath>
+
+namespace attnlab {
+
+DotScoreImpl::DotScoreImpl(const DotScoreOptions& options_) : options(options_) {
+  TORCH_CHECK(options.query_dim() > 0 && options.key_dim() > 0, "dot score: dims must be positive, got query ",
+              options.query_dim(), ", key ", options.key_dim());
+  if (options.bilinear()) {
+    key_proj = register_module(
+        "key_proj",
+        torch::nn::Linear(torch::nn::LinearOptions(options.key_dim(), options.query_dim()).bias(false)));
+  } else {
+    TORCH_CHECK(options.query_dim() == options.key_dim(), "dot score: query (", options.query_dim(),
+                " dims) and keys (", options.key_dim(), " dims) must have the same size; use \"general\"");
+  }
+}
+
+torch::Tensor DotScoreImpl::project_keys(const torch::Tensor& keys) {
+  TORCH_CHECK(keys.dim() == 3 && keys.size(2) == options.key_dim(), "dot score: keys must be [B, Tk, ",
+              options.key_dim(), "], got ", keys.sizes());
+  return key_proj ? key_proj(keys) : keys;  // [B, Tk, Dq]
+}
+
+torch::Tensor DotScoreImpl::forward(const torch::Tensor& query, const torch::Tensor& projected_keys) {
+  TORCH_CHECK(query.dim() == 3 && query.size(2) == options.query_dim(), "dot score: query must be [B, Tq, ",
+              options.query_dim(), "], got ", query.sizes());
+  auto scores = torch::bmm(query, projected_keys.transpose(1, 2));  // [B, Tq, Tk]
+  return options.scaled() ? scores / std::sqrt(static_cast<double>(options.query_dim())) : scores;
+}
+
+}  // namespace attnlab

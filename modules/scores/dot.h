@@ -1,0 +1,37 @@
+#pragma once
+// Dot-product scores. Legend: B batch, Tq query steps, Tk key steps, D dims.
+//   dot (Luong et al. 2015):          score(q, k) = qᵀk
+//   scaled_dot (Vaswani et al. 2017): score(q, k) = qᵀk / √D
+//   general (Luong et al. 2015):      score(q, k) = qᵀ W k   (W k computed once per key sequence)
+
+#include "modules/options.h"
+#include "modules/score.h"
+
+namespace attnlab {
+
+struct DotScoreOptions {
+  DotScoreOptions(int64_t query_dim, int64_t key_dim) : query_dim_(query_dim), key_dim_(key_dim) {}
+  /// Size of the query vectors (set by the model).
+  TORCH_ARG(int64_t, query_dim);
+  /// Size of the key vectors (set by the model).
+  TORCH_ARG(int64_t, key_dim);
+  /// Divide by √D (scaled dot product).
+  TORCH_ARG(bool, scaled) = false;
+  /// Learn W: score = qᵀ W k ("general"); keys and queries may then differ in size.
+  TORCH_ARG(bool, bilinear) = false;
+};
+
+template <class Fields>
+void visit_fields(Fields& /*f*/, DotScoreOptions& /*o*/) {}  // its registry names fix every field
+
+class DotScoreImpl : public ScoreImpl {
+ public:
+  explicit DotScoreImpl(const DotScoreOptions& options);
+  torch::Tensor project_keys(const torch::Tensor& keys) override;  // [B, Tk, Dq]
+  torch::Tensor forward(const torch::Tensor& query, const torch::Tensor& projected_keys) override;
+
+  DotScoreOptions options;
+  torch::nn::Linear key_proj{nullptr};  // W of "general"; absent for plain dot products
+};
+
+}  // namespace attnlab

@@ -1,0 +1,33 @@
+#pragma once
+// Location-based score (Luong et al. 2015): scores come from the query alone,
+// a = softmax(W q), one learned weight row per source position.
+// Legend: B batch, Tq query steps, Tk key steps (Tk <= max_length).
+
+#include "modules/options.h"
+#include "modules/score.h"
+
+namespace attnlab {
+
+struct LocationScoreOptions {
+  explicit LocationScoreOptions(int64_t query_dim) : query_dim_(query_dim) {}
+  /// Size of the query vectors (set by the model).
+  TORCH_ARG(int64_t, query_dim);
+  /// The longest key sequence it can score (W has one row per position).
+  TORCH_ARG(int64_t, max_length) = 128;
+};
+
+template <class Fields>
+void visit_fields(Fields& f, LocationScoreOptions& o) {
+  f("max_length", o.max_length(), at_least(1));
+}
+
+class LocationScoreImpl : public ScoreImpl {
+ public:
+  explicit LocationScoreImpl(const LocationScoreOptions& options);
+  torch::Tensor forward(const torch::Tensor& query, const torch::Tensor& keys) override;
+
+  LocationScoreOptions options;
+  torch::nn::Linear position_weights{nullptr};  // W: [max_length, Dq]
+};
+
+}  // namespace attnlab
