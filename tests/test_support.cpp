@@ -5,7 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 
-namespace attnlab::testing {
+namespace attnlab::test_util {
 
 TempDir::TempDir() {
   std::random_device random;
@@ -31,4 +31,4 @@ std::string read_text(const std::string& path) {
   return buffer.str();
 }
 
-}  // namespace attnlab::testing
+}  // namespace attnlab::test_util

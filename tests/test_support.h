@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <string>
 
-namespace attnlab::testing {
+namespace attnlab::test_util {
 
 /// A fresh directory under the system temp dir, removed when the object goes away.
 class TempDir {
@@ -23,4 +23,4 @@ class TempDir {
 void write_text(const std::string& path, const std::string& text);
 std::string read_text(const std::string& path);
 
-}  // namespace attnlab::testing
+}  // namespace attnlab::test_util

@@ -10,7 +10,8 @@
 namespace attnlab {
 
 /// Version of the resolved config written to every run directory.
-inline constexpr int kConfigSchemaVersion = 1;
+/// 2: a bidirectional encoder has hidden/2 units per direction (1: hidden per direction).
+inline constexpr int kConfigSchemaVersion = 2;
 
 struct ExperimentOptions {
   /// Names the run directory runs/<name>/; default: the file's name without .json.

@@ -1,5 +1,7 @@
 #include "training/interrupt.h"
 
+#include <pthread.h>
+
 #include <csignal>
 
 namespace attnlab {
@@ -21,7 +23,7 @@ const std::atomic<bool>& install_interrupt_handler() {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
-  sigprocmask(SIG_UNBLOCK, &stop_signals, nullptr);
+  pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
   return interrupted;
 }
 

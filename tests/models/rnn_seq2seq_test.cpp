@@ -48,6 +48,19 @@ INSTANTIATE_TEST_SUITE_P(Cells, RnnSeq2SeqShapes,
                                            std::make_tuple("global", "lstm", 2, "luong"),
                                            std::make_tuple("none", "gru", 1, "luong")));
 
+TEST(RnnSeq2Seq, LuongQueriesWithTheCurrentStateBahdanauWithThePrevious) {
+  // The first step's weights: Bahdanau's query is the initial state (from the source only),
+  // Luong's is the state after reading the first input token.
+  auto source = ids({8, 9, 10}).view({1, 3});
+  auto first_weights = [&](const std::string& decoder, const std::string& attention, int64_t first_token) {
+    torch::manual_seed(3);
+    RnnSeq2SeqImpl model(tiny(attention, "gru", 1, decoder));
+    return model.forward(source, ids({3}), ids({first_token, 9}).view({1, 2})).attention.select(1, 0);
+  };
+  EXPECT_TRUE(torch::equal(first_weights("bahdanau", "bahdanau", kBos), first_weights("bahdanau", "bahdanau", 11)));
+  EXPECT_FALSE(torch::allclose(first_weights("luong", "global", kBos), first_weights("luong", "global", 11)));
+}
+
 TEST(RnnSeq2Seq, LuongWithoutInputFeedingAlsoBuilds) {
   RnnSeq2SeqImpl model(tiny("global", "gru", 1, "luong").input_feeding(false));
   auto out = model.forward(ids({8, 9}).view({1, 2}), ids({2}), ids({kBos, 9}).view({1, 2}));

@@ -10,6 +10,7 @@
 #include "modules/masks.h"
 #include "modules/scored_attention.h"
 #include "modules/scores/additive.h"
+#include "tests/gradient_check.h"
 
 namespace attnlab {
 namespace {
@@ -81,16 +82,9 @@ TEST(BahdanauAttention, GradientsMatchFiniteDifferences) {
   auto query = torch::randn({2, 1, 2}, torch::dtype(torch::kDouble).requires_grad(true));
   auto keys = torch::randn({2, 3, 2}, torch::kDouble);
   auto mask = key_padding_mask_from_lengths(torch::tensor({3, 2}), 3);
-  auto loss_of = [&](const torch::Tensor& qq) { return attention->forward(qq, keys, keys, mask).context.pow(2).sum(); };
-  loss_of(query).backward();
-  const double h = 1e-6;
-  for (int64_t i = 0; i < query.numel(); ++i) {
-    auto plus = query.detach().clone(), minus = query.detach().clone();
-    plus.view(-1)[i] += h;
-    minus.view(-1)[i] -= h;
-    const double numeric = (loss_of(plus).item<double>() - loss_of(minus).item<double>()) / (2 * h);
-    EXPECT_NEAR(query.grad().view(-1)[i].item<double>(), numeric, 1e-6);
-  }
+  test_util::expect_gradient_matches_finite_differences(
+      [&](const torch::Tensor& qq) { return attention->forward(qq, keys, keys, mask).context.pow(2).sum(); }, query,
+      "d/dquery");
 }
 
 TEST(BahdanauAttention, RegistryBuildsItAndNoneBuildsNothing) {

@@ -13,6 +13,7 @@
 #include "modules/scored_attention.h"
 #include "modules/scores/dot.h"
 #include "modules/scores/location.h"
+#include "tests/gradient_check.h"
 
 namespace attnlab {
 namespace {
@@ -113,10 +114,19 @@ TEST(Scores, DotRefusesKeysOfAnotherSize) {
 }
 
 TEST(Scores, ConcatIsAdditive) {
+  torch::manual_seed(0);
   auto concat = score_registry().create(score_registry().resolve("concat", ""), ScoreDims{4, 6});
   auto additive = score_registry().create(score_registry().resolve("additive", ""), ScoreDims{4, 6});
-  EXPECT_EQ(concat->parameters().size(), additive->parameters().size());
-  EXPECT_EQ(concat->name(), additive->name());
+  const auto from = additive->named_parameters(), to = concat->named_parameters();
+  ASSERT_EQ(from.size(), to.size());
+  ASSERT_GT(from.size(), 0u);
+  {
+    torch::NoGradGuard no_grad;
+    for (const auto& p : from) to[p.key()].copy_(p.value());
+  }
+  auto query = torch::randn({2, 3, 4}), keys = torch::randn({2, 5, 6});
+  EXPECT_TRUE(torch::allclose(concat->forward(query, concat->project_keys(keys)),
+                              additive->forward(query, additive->project_keys(keys))));
 }
 
 class EveryScore : public ::testing::TestWithParam<std::string> {};
@@ -133,16 +143,13 @@ TEST_P(EveryScore, GlobalWeightsSumToOneHonourMasksAndHaveFiniteDifferenceGradie
   EXPECT_TRUE(torch::allclose(out.weights.sum(-1), torch::ones({B, Tq}, torch::kDouble)));
   EXPECT_EQ(out.weights[1].select(1, 2).abs().sum().item<double>(), 0.0);
 
-  auto loss_of = [&](const torch::Tensor& qq) { return attention->forward(qq, keys, keys, mask).context.pow(2).sum(); };
-  loss_of(query).backward();
-  const double h = 1e-6;
-  for (int64_t i = 0; i < query.numel(); ++i) {
-    auto plus = query.detach().clone(), minus = query.detach().clone();
-    plus.view(-1)[i] += h;
-    minus.view(-1)[i] -= h;
-    const double numeric = (loss_of(plus).item<double>() - loss_of(minus).item<double>()) / (2 * h);
-    EXPECT_NEAR(query.grad().view(-1)[i].item<double>(), numeric, 1e-6) << GetParam() << " " << i;
-  }
+  test_util::expect_gradient_matches_finite_differences(
+      [&](const torch::Tensor& qq) { return attention->forward(qq, keys, keys, mask).context.pow(2).sum(); }, query,
+      GetParam() + " d/dquery");
+  auto keys_grad = keys.clone().requires_grad_(true);
+  test_util::expect_gradient_matches_finite_differences(
+      [&](const torch::Tensor& kk) { return attention->forward(query.detach(), kk, kk, mask).context.pow(2).sum(); },
+      keys_grad, GetParam() + " d/dkeys (and values)");
 }
 
 INSTANTIATE_TEST_SUITE_P(Registered, EveryScore,

@@ -21,9 +21,9 @@ namespace attnlab {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::read_text;
-using testing::TempDir;
-using testing::write_text;
+using test_util::read_text;
+using test_util::TempDir;
+using test_util::write_text;
 
 struct CliResult {
   int exit_code;

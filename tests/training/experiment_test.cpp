@@ -9,8 +9,8 @@
 namespace attnlab {
 namespace {
 
-using testing::TempDir;
-using testing::write_text;
+using test_util::TempDir;
+using test_util::write_text;
 
 const char* kBase = R"({
   "data": {"type": "copy", "train_size": 50, "valid_size": 5, "test_size": 5},

@@ -15,7 +15,7 @@
 namespace attnlab {
 namespace {
 
-using testing::TempDir;
+using test_util::TempDir;
 
 ExperimentOptions tiny_copy(int64_t max_steps, const std::string& extra_train = "{}") {
   json config = json::parse(R"({

@@ -1,6 +1,7 @@
 #include "data/data_registry.h"
 #include "models/model_registry.h"
 #include "modules/attention_registry.h"
+#include "modules/score_registry.h"
 #include "tokenizers/tokenizer_registry.h"
 #include "tools/cli/cli_options.h"
 #include "tools/cli/commands.h"
@@ -27,6 +28,7 @@ int list_command(int argc, char** argv) {
   auto args = parse_or_exit(options, argc, argv, "attnlab list", exit_code);
   if (!args) return exit_code;
   print_family(attention_registry());
+  print_family(score_registry());
   print_family(model_registry());
   print_family(task_registry());
   print_family(seq2seq_data_registry());
