@@ -24,9 +24,6 @@ class Seq2SeqTask : public Task {
   std::vector<std::string> metric_names(const std::string& split) const override;
   std::vector<std::string> table_metrics(const std::string& split) const override;
 
-  const Seq2SeqData& data() const { return *data_; }
-  Seq2SeqModelImpl& seq2seq_model() { return *model_; }
-
  private:
   /// Names of the source-length buckets ("1-10", ..., "51+").
   std::vector<std::string> bucket_names() const;

@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 
 #include "data/seq2seq_data.h"
 #include "training/metrics_log.h"
