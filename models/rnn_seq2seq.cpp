@@ -69,11 +69,13 @@ RnnSeq2SeqImpl::Memory RnnSeq2SeqImpl::encode(const torch::Tensor& source, const
     return std::get<0>(result);
   }();
   Memory memory;
-  memory.outputs = std::get<0>(rnn_utils::pad_packed_sequence(packed_out, /*batch_first=*/true, 0.0, S));  // [B, S, H]
-  memory.key_padding_mask = key_padding_mask_from_lengths(source_lengths, S);                            // [B, S]
+  memory.source_steps = S;
   // Last layer's final states: forward (and backward) direction, side by side.
   memory.summary = options.bidirectional() ? torch::cat({h_n[-2], h_n[-1]}, -1) : h_n[-1];  // [B, H]
-  if (attention) memory.prepared_keys = attention->prepare_keys(memory.outputs);
+  if (attention) {
+    auto outputs = std::get<0>(rnn_utils::pad_packed_sequence(packed_out, /*batch_first=*/true, 0.0, S));  // [B, S, H]
+    memory.attention = attention->prepare(outputs, outputs, key_padding_mask_from_lengths(source_lengths, S));
+  }
   return memory;
 }
 
@@ -88,23 +90,25 @@ RnnState RnnSeq2SeqImpl::initial_state(const Memory& memory) {
           feeding ? torch::zeros_like(h[0]) : torch::Tensor()};
 }
 
-std::pair<torch::Tensor, torch::Tensor> RnnSeq2SeqImpl::context_for(const torch::Tensor& query, const Memory& memory) {
-  if (!attention) return {memory.summary, torch::Tensor()};
-  auto attended = attention->attend(query.unsqueeze(1), memory.prepared_keys, memory.outputs,
-                                    memory.key_padding_mask);  // query [B, 1, H]
-  return {attended.context.squeeze(1), attended.weights.squeeze(1)};  // [B, H], [B, S]
+RnnSeq2SeqImpl::Attended RnnSeq2SeqImpl::context_for(const torch::Tensor& query, const Memory& memory, int64_t t) {
+  if (!attention) return {memory.summary, {}, {}, {}};
+  auto position = torch::full({1}, t, memory.summary.options().dtype(torch::kLong));  // [Tq = 1]
+  auto out = attention->attend({query.unsqueeze(1), {}, position}, memory.attention);  // query [B, 1, H]
+  auto squeeze = [](const torch::Tensor& x) { return x.defined() ? x.squeeze(1) : x; };
+  return {out.context.squeeze(1), dense_weights(out, memory.source_steps).squeeze(1),  // [B, H], [B, S]
+          squeeze(out.sample_log_prob), squeeze(out.entropy)};                        // [B], [B]
 }
 
 RnnSeq2SeqImpl::Step RnnSeq2SeqImpl::decode_step(const torch::Tensor& previous_tokens, const RnnState& state,
-                                                 const Memory& memory) {
+                                                 const Memory& memory, int64_t t) {
   auto embedded = dropout(target_embedding(previous_tokens));  // [B, E]
   Step step;
-  torch::Tensor context, input;  // [B, H], [B, first layer input]
+  torch::Tensor input;  // [B, first layer input]
   if (luong()) {
     input = state.feed.defined() ? torch::cat({embedded, state.feed}, -1) : embedded;
   } else {
-    std::tie(context, step.weights) = context_for(state.h[-1], memory);  // query: s_{t-1}, top layer
-    input = torch::cat({embedded, context}, -1);
+    step.attended = context_for(state.h[-1], memory, t);  // query: s_{t-1}, top layer
+    input = torch::cat({embedded, step.attended.context}, -1);
   }
   std::vector<torch::Tensor> hs, cs;
   for (int64_t layer = 0; layer < options.layers(); ++layer) {
@@ -120,11 +124,11 @@ RnnSeq2SeqImpl::Step RnnSeq2SeqImpl::decode_step(const torch::Tensor& previous_t
   }
   step.state = {torch::stack(hs), cs.empty() ? torch::Tensor() : torch::stack(cs), torch::Tensor()};  // [N, B, H]
   if (luong()) {
-    std::tie(context, step.weights) = context_for(hs.back(), memory);  // query: h_t
-    step.features = torch::tanh(attentional(torch::cat({context, hs.back()}, -1)));  // h~_t [B, H]
+    step.attended = context_for(hs.back(), memory, t);  // query: h_t
+    step.features = torch::tanh(attentional(torch::cat({step.attended.context, hs.back()}, -1)));  // h~_t [B, H]
     if (state.feed.defined()) step.state.feed = step.features;
   } else {
-    step.features = torch::cat({hs.back(), context, embedded}, -1);  // [B, 2H + E]
+    step.features = torch::cat({hs.back(), step.attended.context, embedded}, -1);  // [B, 2H + E]
   }
   return step;
 }
@@ -140,15 +144,26 @@ Seq2SeqOutput RnnSeq2SeqImpl::forward(const torch::Tensor& source, const torch::
               "rnn_seq2seq: target_in must be [B, T] with B = ", source.size(0), ", got ", target_in.sizes());
   auto memory = encode(source, source_lengths);
   auto state = initial_state(memory);
-  std::vector<torch::Tensor> features, weights;
+  std::vector<torch::Tensor> features, weights, log_probs, entropies;
   for (int64_t t = 0; t < target_in.size(1); ++t) {
-    auto step = decode_step(target_in.select(1, t), state, memory);
+    auto step = decode_step(target_in.select(1, t), state, memory, t);
     features.push_back(step.features);
-    if (step.weights.defined()) weights.push_back(step.weights);
+    if (step.attended.weights.defined()) weights.push_back(step.attended.weights);
+    if (step.attended.sample_log_prob.defined()) log_probs.push_back(step.attended.sample_log_prob);
+    if (step.attended.entropy.defined()) entropies.push_back(step.attended.entropy);
     state = step.state;
   }
+  auto stacked = [](const std::vector<torch::Tensor>& steps) {  // T x [B, ...] -> [B, T, ...]
+    return steps.empty() ? torch::Tensor() : torch::stack(steps, 1);
+  };
   // The readout of all steps at once: [B, T, features] -> [B, T, V].
-  return {readout(torch::stack(features, 1)), weights.empty() ? torch::Tensor() : torch::stack(weights, 1)};
+  return {readout(torch::stack(features, 1)), stacked(weights), stacked(log_probs), stacked(entropies)};
+}
+
+torch::Tensor RnnSeq2SeqImpl::estimator_loss(const Seq2SeqOutput& output, const torch::Tensor& reward,
+                                             const torch::Tensor& step_mask) {
+  if (!attention || !output.attention_sample_log_prob.defined()) return {};
+  return attention->estimator_loss(output.attention_sample_log_prob, output.attention_entropy, reward, step_mask);
 }
 
 Hypotheses RnnSeq2SeqImpl::greedy(const torch::Tensor& source, const torch::Tensor& source_lengths,
@@ -161,14 +176,14 @@ Hypotheses RnnSeq2SeqImpl::greedy(const torch::Tensor& source, const torch::Tens
   auto lengths = torch::full({B}, max_steps, source.options());
   std::vector<torch::Tensor> tokens, weights;
   for (int64_t t = 0; t < max_steps; ++t) {
-    auto step = decode_step(previous, state, memory);
+    auto step = decode_step(previous, state, memory, t);
     auto predicted = readout(step.features).argmax(-1);           // [B]
     predicted = predicted.masked_fill(finished, kPad);
     auto ends_now = predicted.eq(kEos) & ~finished;
     lengths = torch::where(ends_now, torch::full_like(lengths, t), lengths);
     finished = finished | ends_now;
     tokens.push_back(predicted);
-    if (step.weights.defined()) weights.push_back(step.weights);
+    if (step.attended.weights.defined()) weights.push_back(step.attended.weights);
     state = step.state;
     previous = predicted;
     if (finished.all().item<bool>()) break;

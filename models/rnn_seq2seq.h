@@ -76,29 +76,38 @@ class RnnSeq2SeqImpl : public Seq2SeqModelImpl {
                         const torch::Tensor& target_in) override;
   Hypotheses greedy(const torch::Tensor& source, const torch::Tensor& source_lengths, int64_t max_steps) override;
   bool has_attention() const override { return attention != nullptr; }
+  torch::Tensor estimator_loss(const Seq2SeqOutput& output, const torch::Tensor& reward,
+                               const torch::Tensor& step_mask) override;
 
   RnnSeq2SeqOptions options;
 
  private:
   /// What the decoder reads of the source, computed once per batch.
   struct Memory {
-    torch::Tensor outputs;           // [B, S, H]
-    torch::Tensor prepared_keys;     // attention->prepare_keys(outputs), or undefined
-    torch::Tensor key_padding_mask;  // [B, S]
+    int64_t source_steps;            // S
     torch::Tensor summary;           // [B, H] encoder final state (last layer, both directions)
+    AttentionMemory attention;       // keys and values from the encoder outputs [B, S, H], mask [B, S]
+  };
+  /// What the attention gave one decoder step (all undefined without attention).
+  struct Attended {
+    torch::Tensor context;           // [B, H]
+    torch::Tensor weights;           // [B, S]
+    torch::Tensor sample_log_prob;   // [B] (hard attention, REINFORCE, training)
+    torch::Tensor entropy;           // [B]
   };
   struct Step {
     torch::Tensor features;  // [B, 2H + E] (bahdanau) or [B, H] (luong h~) input of the readout
-    torch::Tensor weights;   // [B, S], or undefined
+    Attended attended;
     RnnState state;
   };
 
   Memory encode(const torch::Tensor& source, const torch::Tensor& source_lengths);
   RnnState initial_state(const Memory& memory);
-  Step decode_step(const torch::Tensor& previous_tokens, const RnnState& state, const Memory& memory);
+  /// Decoder step t (0-based; local_m attention centres its window on t).
+  Step decode_step(const torch::Tensor& previous_tokens, const RnnState& state, const Memory& memory, int64_t t);
   torch::Tensor readout(const torch::Tensor& features);  // [..., features] -> log-probs [..., V]
-  /// The context c_t [B, H] and its weights [B, S] (undefined without attention).
-  std::pair<torch::Tensor, torch::Tensor> context_for(const torch::Tensor& query, const Memory& memory);
+  /// The context c_t and what came with it; without attention, the fixed context.
+  Attended context_for(const torch::Tensor& query, const Memory& memory, int64_t t);
   bool luong() const { return options.decoder() == "luong"; }
 
   torch::nn::Embedding source_embedding{nullptr}, target_embedding{nullptr};

@@ -9,6 +9,10 @@ namespace attnlab {
 struct Seq2SeqOutput {
   torch::Tensor log_probs;  // [B, T, V]
   torch::Tensor attention;  // [B, T, S], or undefined for a model without attention
+  /// Hard attention trained by REINFORCE (training only): log-probability of the sampled
+  /// positions and entropy of their distributions, [B, T] each; otherwise undefined.
+  torch::Tensor attention_sample_log_prob;
+  torch::Tensor attention_entropy;
 };
 
 struct Hypotheses {
@@ -22,6 +26,13 @@ class Seq2SeqModelImpl : public torch::nn::Module {
   /// Teacher forcing: target_in [B, T] (BOS y1..yn) -> log-probabilities of y1..yn EOS.
   virtual Seq2SeqOutput forward(const torch::Tensor& source, const torch::Tensor& source_lengths,
                                 const torch::Tensor& target_in) = 0;
+  /// The training loss a score-function estimator adds to the likelihood (hard attention with
+  /// REINFORCE), given forward()'s output, each sequence's reward [B] and the mask of real
+  /// target steps [B, T]; undefined when the model trains by backpropagation alone.
+  virtual torch::Tensor estimator_loss(const Seq2SeqOutput& /*output*/, const torch::Tensor& /*reward*/,
+                                       const torch::Tensor& /*step_mask*/) {
+    return {};
+  }
   /// Whether forward() and greedy() return attention weights.
   virtual bool has_attention() const = 0;
   /// Greedy decoding of the model's own predictions, at most max_steps tokens.

@@ -2,8 +2,10 @@
 
 namespace attnlab {
 
-void check_attention_shapes(const torch::Tensor& query, const torch::Tensor& keys, const torch::Tensor& values,
-                            const torch::Tensor& key_padding_mask) {
+void check_attention_shapes(const AttentionQuery& q, const AttentionMemory& m) {
+  const auto& query = q.query;
+  const auto& keys = m.keys;
+  const auto& values = m.values;
   TORCH_CHECK(query.dim() == 3 && keys.dim() == 3 && values.dim() == 3,
               "attention: query, keys and values must be [B, T, D]; got ", query.sizes(), ", ", keys.sizes(),
               ", ", values.sizes());
@@ -12,13 +14,42 @@ void check_attention_shapes(const torch::Tensor& query, const torch::Tensor& key
               values.size(0));
   TORCH_CHECK(keys.size(1) == values.size(1), "attention: keys have ", keys.size(1), " steps, values ",
               values.size(1));
-  if (key_padding_mask.defined()) {
-    TORCH_CHECK(key_padding_mask.scalar_type() == torch::kBool, "attention: key_padding_mask must be bool");
-    TORCH_CHECK(key_padding_mask.dim() == 2 && key_padding_mask.size(0) == keys.size(0) &&
-                    key_padding_mask.size(1) == keys.size(1),
-                "attention: key_padding_mask must be [B, Tk] = [", keys.size(0), ", ", keys.size(1), "], got ",
-                key_padding_mask.sizes());
+  const int64_t B = keys.size(0), Tq = query.size(1), Tk = keys.size(1);
+  if (m.key_padding_mask.defined()) {
+    TORCH_CHECK(m.key_padding_mask.scalar_type() == torch::kBool, "attention: key_padding_mask must be bool");
+    TORCH_CHECK(m.key_padding_mask.dim() == 2 && m.key_padding_mask.size(0) == B && m.key_padding_mask.size(1) == Tk,
+                "attention: key_padding_mask must be [B, Tk] = [", B, ", ", Tk, "], got ", m.key_padding_mask.sizes());
   }
+  if (q.attn_mask.defined()) {
+    const auto& a = q.attn_mask;
+    TORCH_CHECK(a.scalar_type() == torch::kBool, "attention: attn_mask must be bool");
+    const bool shared = a.dim() == 2 && a.size(0) == Tq && a.size(1) == Tk;
+    const bool per_batch = a.dim() == 3 && a.size(0) == B && a.size(1) == Tq && a.size(2) == Tk;
+    TORCH_CHECK(shared || per_batch, "attention: attn_mask must be [Tq, Tk] = [", Tq, ", ", Tk,
+                "] or [B, Tq, Tk], got ", a.sizes());
+  }
+  if (q.positions.defined()) {
+    const auto& p = q.positions;
+    TORCH_CHECK(p.scalar_type() == torch::kLong, "attention: query positions must be int64");
+    TORCH_CHECK((p.dim() == 1 && p.size(0) == Tq) || (p.dim() == 2 && p.size(0) == B && p.size(1) == Tq),
+                "attention: query positions must be [Tq] = [", Tq, "] or [B, Tq], got ", p.sizes());
+  }
+}
+
+torch::Tensor dense_weights(const AttentionOutput& output, int64_t key_steps) {
+  if (!output.positions.defined()) return output.weights;
+  auto sizes = output.weights.sizes().vec();
+  sizes.back() = key_steps;
+  // Positions outside the keys carry zero weight; send them to index 0, where adding 0 is harmless.
+  auto inside = output.positions.ge(0) & output.positions.lt(key_steps);
+  auto index = output.positions.masked_fill(~inside, 0);
+  return torch::zeros(sizes, output.weights.options())
+      .scatter_add(-1, index, output.weights.masked_fill(~inside, 0.0));  // [..., Tq, Tk]
+}
+
+torch::Tensor weight_entropy(const torch::Tensor& weights) {
+  auto safe = weights.clamp_min(1e-30);
+  return -(weights * safe.log()).sum(-1);
 }
 
 }  // namespace attnlab

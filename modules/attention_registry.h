@@ -1,29 +1,55 @@
 #pragma once
 // The attention family: every attention a model can be given through `model.attention`.
+// A single-head attention is a score from the score registry under one scope
+//   {"type": "local_p", "score": "general", "window": 5}
+// and multi_head splits any score and scope into heads
+//   {"type": "multi_head", "heads": 8, "score": "scaled_dot", "scope": "global"}.
 // "none" creates no module (a null pointer): the model then uses a fixed context.
 
 #include <memory>
 
 #include "modules/attention.h"
+#include "modules/multi_head.h"
 #include "modules/registry.h"
+#include "modules/scope_registry.h"
 #include "modules/score_registry.h"
 
 namespace attnlab {
 
-/// What a model tells the attention it builds.
+/// What a model tells the attention it builds (values have the keys' size).
 struct AttentionDims {
   int64_t query_dim;
   int64_t key_dim;
 };
 
-/// Options of the "global" scope: which score to normalise over every key.
-struct GlobalAttentionOptions {
+/// Options of a single-head attention: its score, then the options of its scope, side by side.
+template <class ScopeOptions>
+struct SingleHeadOptions {
   /// A score from the score registry ("dot", "general", {"type": "additive", "hidden": 64}, ...).
-  TORCH_ARG(json, score) = json{{"type", "dot"}};
+  json score = json{{"type", "dot"}};
+  ScopeOptions scope;
+};
+template <class Fields, class ScopeOptions>
+void visit_fields(Fields& f, SingleHeadOptions<ScopeOptions>& o) {
+  f.nested("score", o.score, score_registry());
+  visit_fields(f, o.scope);
+}
+
+/// Options of multi_head as they appear in JSON: the module's own, its score and its scope.
+struct MultiHeadSpec {
+  MultiHeadOptions heads{0, 0};
+  /// The score each head uses, built for D/H dims.
+  json score = json{{"type", "scaled_dot"}};
+  /// The scope each head uses, from the scope registry.
+  json scope = json{{"type", "global"}};
 };
 template <class Fields>
-void visit_fields(Fields& f, GlobalAttentionOptions& o) {
-  f.nested("score", o.score(), score_registry());
+void visit_fields(Fields& f, MultiHeadSpec& o) {
+  f("heads", o.heads.heads(), at_least(1));
+  f("dropout", o.heads.dropout(), in_range(0.0, 1.0));
+  f("bias", o.heads.bias());
+  f.nested("score", o.score, score_registry());
+  f.nested("scope", o.scope, scope_registry());
 }
 
 using AttentionRegistry = Registry<std::shared_ptr<AttentionImpl>, AttentionDims>;

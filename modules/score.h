@@ -1,6 +1,10 @@
 #pragma once
 // A score function: how well each key matches each query, before any normalisation.
-// Shapes: query [B, Tq, Dq], keys [B, Tk, Dk] -> scores [B, Tq, Tk].
+// Legend: B batch, Tq query steps, Tk key steps, W keys in a query's window, Dq query dims, Dk key dims.
+//   forward:      query [B, Tq, Dq], keys [B, Tk, Dk]                 -> scores [B, Tq, Tk]
+//   score_window: query [B, Tq, Dq], keys [B, Tq, W, Dk], positions [B, Tq, W] -> scores [B, Tq, W]
+// score_window lets local scopes score only the 2D+1 keys around each query, so their cost
+// grows linearly with the number of keys.
 
 #include <torch/torch.h>
 
@@ -12,6 +16,10 @@ class ScoreImpl : public torch::nn::Module {
   virtual torch::Tensor project_keys(const torch::Tensor& keys) { return keys; }
   /// Scores of every query against every (projected) key: [B, Tq, Tk].
   virtual torch::Tensor forward(const torch::Tensor& query, const torch::Tensor& projected_keys) = 0;
+  /// Scores of each query against its own window of (projected) keys, which sit at the key
+  /// indices `positions` (for scores that depend on where a key is): [B, Tq, W].
+  virtual torch::Tensor score_window(const torch::Tensor& query, const torch::Tensor& window_keys,
+                                     const torch::Tensor& positions) = 0;
 };
 
 }  // namespace attnlab

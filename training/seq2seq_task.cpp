@@ -5,6 +5,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "modules/attention.h"
 #include "tokenizers/special_tokens.h"
 
 namespace attnlab {
@@ -22,6 +23,12 @@ TrainLoss Seq2SeqTask::train_loss(const std::vector<int64_t>& examples) {
   auto out = model_->forward(batch.source, batch.source_lengths, batch.target_in);
   auto loss = torch::nll_loss(out.log_probs.flatten(0, 1), batch.target_out.flatten(), {},
                               at::Reduction::Mean, kPad);
+  // A score-function estimator (hard attention, REINFORCE) adds its term; its reward is each
+  // sequence's log-likelihood log p(y | sampled alignments), as in Xu et al. 2015.
+  auto step_mask = batch.target_out.ne(kPad);  // [B, T]
+  auto token_log_probs = out.log_probs.gather(-1, batch.target_out.unsqueeze(-1)).squeeze(-1);  // [B, T]
+  auto reward = (token_log_probs * step_mask).sum(1).detach();                                    // [B]
+  if (auto extra = model_->estimator_loss(out, reward, step_mask); extra.defined()) loss = loss + extra;
   return {loss, batch.target_tokens()};
 }
 
@@ -66,7 +73,10 @@ std::vector<std::string> Seq2SeqTask::filled_buckets(const std::string& split) c
 
 std::vector<std::string> Seq2SeqTask::metric_names(const std::string& split) const {
   std::vector<std::string> names = {"loss", "ppl", "token_accuracy", "exact_match"};
-  if (model_->has_attention()) names.push_back("alignment_accuracy");
+  if (model_->has_attention()) {
+    names.push_back("alignment_accuracy");
+    names.push_back("attention_entropy");
+  }
   for (const auto& b : filled_buckets(split)) {
     names.push_back("token_accuracy@" + b);
     names.push_back("exact_match@" + b);
@@ -77,7 +87,9 @@ std::vector<std::string> Seq2SeqTask::metric_names(const std::string& split) con
 std::vector<std::string> Seq2SeqTask::table_metrics(const std::string& split) const {
   std::vector<std::string> names = {"exact_match", "token_accuracy"};
   for (const auto& b : filled_buckets(split)) names.push_back("token_accuracy@" + b);
-  names.push_back("alignment_accuracy");  // a column for every variant: "–" where there is no attention
+  // Columns for every variant: "–" where there is no attention.
+  names.push_back("alignment_accuracy");
+  names.push_back("attention_entropy");
   return names;
 }
 
@@ -91,7 +103,7 @@ Metrics Seq2SeqTask::evaluate(const std::string& split) {
   const int64_t buckets = static_cast<int64_t>(bucket_names().size());
   std::vector<double> bucket_correct(buckets, 0), bucket_tokens(buckets, 0), bucket_exact(buckets, 0),
       bucket_examples(buckets, 0);
-  double nll = 0, tokens = 0, aligned = 0, alignable = 0;
+  double nll = 0, tokens = 0, aligned = 0, alignable = 0, entropy = 0;
   bool has_attention = false;
 
   std::vector<int64_t> order(examples.size());
@@ -111,6 +123,7 @@ Metrics Seq2SeqTask::evaluate(const std::string& split) {
       auto hit = forced.attention.argmax(-1).eq(batch.alignment) & gold;  // [B, T]
       aligned += hit.sum().item<double>();
       alignable += gold.sum().item<double>();
+      entropy += (weight_entropy(forced.attention) * target_mask).sum().item<double>();
     }
 
     // Greedy decoding of the model's own predictions.
@@ -144,7 +157,10 @@ Metrics Seq2SeqTask::evaluate(const std::string& split) {
   const double all_exact = std::accumulate(bucket_exact.begin(), bucket_exact.end(), 0.0);
   m["token_accuracy"] = all_correct / tokens;
   m["exact_match"] = all_exact / static_cast<double>(examples.size());
-  if (has_attention) m["alignment_accuracy"] = alignable > 0 ? aligned / alignable : 0.0;
+  if (has_attention) {
+    m["alignment_accuracy"] = alignable > 0 ? aligned / alignable : 0.0;
+    m["attention_entropy"] = entropy / tokens;  // nats per target step
+  }
   const auto names = bucket_names();
   for (int64_t k = 0; k < buckets; ++k) {
     if (bucket_examples[k] == 0) continue;  // an empty bucket has no accuracy

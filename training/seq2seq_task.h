@@ -3,7 +3,9 @@
 // evaluation, loss and perplexity (teacher forcing), token accuracy and exact match of
 // greedy decoding (overall and per source-length bucket), and for models with attention
 // the alignment accuracy: the share of target steps whose most-attended source position
-// (under teacher forcing) is the gold one.
+// (under teacher forcing) is the gold one, and the attention entropy: -Σ w log w of each
+// target step's weights (nats), averaged over target steps (0 for one-hot weights,
+// log S for uniform ones).
 
 #include "data/seq2seq_data.h"
 #include "models/seq2seq_model.h"

@@ -19,11 +19,19 @@ torch::Tensor AdditiveScoreImpl::project_keys(const torch::Tensor& keys) {
 }
 
 torch::Tensor AdditiveScoreImpl::forward(const torch::Tensor& query, const torch::Tensor& projected_keys) {
+  return combine(query, projected_keys.unsqueeze(1));  // keys [B, 1, Tk, A] -> [B, Tq, Tk]
+}
+
+torch::Tensor AdditiveScoreImpl::score_window(const torch::Tensor& query, const torch::Tensor& window_keys,
+                                              const torch::Tensor& /*positions*/) {
+  return combine(query, window_keys);  // keys [B, Tq, W, A] -> [B, Tq, W]
+}
+
+torch::Tensor AdditiveScoreImpl::combine(const torch::Tensor& query, const torch::Tensor& projected_keys) {
   TORCH_CHECK(query.dim() == 3 && query.size(2) == options.query_dim(), "additive score: query must be [B, Tq, ",
               options.query_dim(), "], got ", query.sizes());
-  auto q = query_proj(query).unsqueeze(2);         // [B, Tq, 1, A]
-  auto k = projected_keys.unsqueeze(1);            // [B, 1, Tk, A]
-  return v(torch::tanh(q + k)).squeeze(-1);        // [B, Tq, Tk]
+  auto q = query_proj(query).unsqueeze(2);             // [B, Tq, 1, A]
+  return v(torch::tanh(q + projected_keys)).squeeze(-1);  // [B, Tq, Tk or W]
 }
 
 }  // namespace attnlab

@@ -27,11 +27,17 @@ class AdditiveScoreImpl : public ScoreImpl {
   explicit AdditiveScoreImpl(const AdditiveScoreOptions& options);
   torch::Tensor project_keys(const torch::Tensor& keys) override;  // [B, Tk, A]
   torch::Tensor forward(const torch::Tensor& query, const torch::Tensor& projected_keys) override;
+  torch::Tensor score_window(const torch::Tensor& query, const torch::Tensor& window_keys,
+                             const torch::Tensor& positions) override;
 
   AdditiveScoreOptions options;
   torch::nn::Linear query_proj{nullptr};  // W, with the bias of the hidden layer
   torch::nn::Linear key_proj{nullptr};    // U
   torch::nn::Linear v{nullptr};           // vᵀ
+
+ private:
+  /// vᵀ tanh(W q + k') with projected keys k' broadcast to [B, Tq, Tk or W, A].
+  torch::Tensor combine(const torch::Tensor& query, const torch::Tensor& projected_keys);
 };
 
 }  // namespace attnlab

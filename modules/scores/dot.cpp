@@ -26,7 +26,17 @@ torch::Tensor DotScoreImpl::project_keys(const torch::Tensor& keys) {
 torch::Tensor DotScoreImpl::forward(const torch::Tensor& query, const torch::Tensor& projected_keys) {
   TORCH_CHECK(query.dim() == 3 && query.size(2) == options.query_dim(), "dot score: query must be [B, Tq, ",
               options.query_dim(), "], got ", query.sizes());
-  auto scores = torch::bmm(query, projected_keys.transpose(1, 2));  // [B, Tq, Tk]
+  return scale(torch::bmm(query, projected_keys.transpose(1, 2)));  // [B, Tq, Tk]
+}
+
+torch::Tensor DotScoreImpl::score_window(const torch::Tensor& query, const torch::Tensor& window_keys,
+                                         const torch::Tensor& /*positions*/) {
+  TORCH_CHECK(query.dim() == 3 && query.size(2) == options.query_dim(), "dot score: query must be [B, Tq, ",
+              options.query_dim(), "], got ", query.sizes());
+  return scale(torch::matmul(window_keys, query.unsqueeze(-1)).squeeze(-1));  // [B, Tq, W, D] x [B, Tq, D, 1] -> [B, Tq, W]
+}
+
+torch::Tensor DotScoreImpl::scale(const torch::Tensor& scores) const {
   return options.scaled() ? scores / std::sqrt(static_cast<double>(options.query_dim())) : scores;
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// Dot-product scores. Legend: B batch, Tq query steps, Tk key steps, D dims.
+// Dot-product scores. Legend: B batch, Tq query steps, Tk key steps, W window keys, D dims.
 //   dot (Luong et al. 2015):          score(q, k) = qᵀk
 //   scaled_dot (Vaswani et al. 2017): score(q, k) = qᵀk / √D
 //   general (Luong et al. 2015):      score(q, k) = qᵀ W k   (W k computed once per key sequence)
@@ -29,9 +29,14 @@ class DotScoreImpl : public ScoreImpl {
   explicit DotScoreImpl(const DotScoreOptions& options);
   torch::Tensor project_keys(const torch::Tensor& keys) override;  // [B, Tk, Dq]
   torch::Tensor forward(const torch::Tensor& query, const torch::Tensor& projected_keys) override;
+  torch::Tensor score_window(const torch::Tensor& query, const torch::Tensor& window_keys,
+                             const torch::Tensor& positions) override;
 
   DotScoreOptions options;
   torch::nn::Linear key_proj{nullptr};  // W of "general"; absent for plain dot products
+
+ private:
+  torch::Tensor scale(const torch::Tensor& scores) const;  // / sqrt(D) if scaled
 };
 
 }  // namespace attnlab

@@ -13,4 +13,15 @@ torch::Tensor LocationScoreImpl::forward(const torch::Tensor& query, const torch
   return position_weights(query).narrow(-1, 0, Tk);  // [B, Tq, Tk]
 }
 
+torch::Tensor LocationScoreImpl::score_window(const torch::Tensor& query, const torch::Tensor& /*window_keys*/,
+                                              const torch::Tensor& positions) {
+  // Only the rows of W for the window's positions, so the cost does not grow with max_length.
+  // Positions outside [0, max_length) are padding of the window; the scope masks them.
+  auto index = positions.clamp(0, options.max_length() - 1);                    // [B, Tq, W]
+  auto rows = position_weights->weight.index_select(0, index.flatten())  // [B x Tq x W, Dq]
+                  .view({index.size(0), index.size(1), index.size(2), -1});   // [B, Tq, W, Dq]
+  auto bias = position_weights->bias.index_select(0, index.flatten()).view_as(index);  // [B, Tq, W]
+  return torch::matmul(rows, query.unsqueeze(-1)).squeeze(-1) + bias;            // [B, Tq, W]
+}
+
 }  // namespace attnlab

@@ -1,7 +1,7 @@
 #pragma once
 // Location-based score (Luong et al. 2015): scores come from the query alone,
 // a = softmax(W q), one learned weight row per source position.
-// Legend: B batch, Tq query steps, Tk key steps (Tk <= max_length).
+// Legend: B batch, Tq query steps, Tk key steps (Tk <= max_length), W window keys.
 
 #include "modules/options.h"
 #include "modules/score.h"
@@ -25,6 +25,8 @@ class LocationScoreImpl : public ScoreImpl {
  public:
   explicit LocationScoreImpl(const LocationScoreOptions& options);
   torch::Tensor forward(const torch::Tensor& query, const torch::Tensor& keys) override;
+  torch::Tensor score_window(const torch::Tensor& query, const torch::Tensor& window_keys,
+                             const torch::Tensor& positions) override;
 
   LocationScoreOptions options;
   torch::nn::Linear position_weights{nullptr};  // W: [max_length, Dq]

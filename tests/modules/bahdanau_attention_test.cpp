@@ -8,7 +8,8 @@
 
 #include "modules/attention_registry.h"
 #include "modules/masks.h"
-#include "modules/scored_attention.h"
+#include "modules/scoped_attention.h"
+#include "modules/scopes/global.h"
 #include "modules/scores/additive.h"
 #include "tests/gradient_check.h"
 
@@ -34,14 +35,14 @@ double score(int batch, int j) {
   return e;
 }
 
-std::shared_ptr<ScoredAttentionImpl> make_attention(torch::Dtype dtype) {
+std::shared_ptr<ScopedAttentionImpl> make_attention(torch::Dtype dtype) {
   auto additive = std::make_shared<AdditiveScoreImpl>(AdditiveScoreOptions(2, 2).hidden(2));
   torch::NoGradGuard no_grad;
   additive->query_proj->weight.copy_(torch::tensor({W[0][0], W[0][1], W[1][0], W[1][1]}).view({2, 2}));
   additive->query_proj->bias.copy_(torch::tensor({b[0], b[1]}));
   additive->key_proj->weight.copy_(torch::tensor({U[0][0], U[0][1], U[1][0], U[1][1]}).view({2, 2}));
   additive->v->weight.copy_(torch::tensor({v[0], v[1]}).view({1, 2}));
-  auto attention = std::make_shared<ScoredAttentionImpl>(additive);
+  auto attention = std::make_shared<ScopedAttentionImpl>(additive, std::make_shared<GlobalScopeImpl>());
   attention->to(dtype);
   return attention;
 }
@@ -72,7 +73,7 @@ TEST(BahdanauAttention, PreparedKeysGiveTheSameResult) {
   auto query = torch::randn({2, 4, 2}, torch::kDouble);
   auto keys = torch::randn({2, 3, 2}, torch::kDouble);
   auto once = attention->forward(query, keys, keys, {});
-  auto prepared = attention->attend(query, attention->prepare_keys(keys), keys, {});
+  auto prepared = attention->attend({query, {}, {}}, attention->prepare(keys, keys, {}));
   EXPECT_TRUE(torch::allclose(once.context, prepared.context));
   EXPECT_TRUE(torch::allclose(once.weights.sum(-1), torch::ones({2, 4}, torch::kDouble)));
 }

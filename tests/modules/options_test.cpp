@@ -77,7 +77,7 @@ TEST(Registry, UnknownNameListsKnownNames) {
     FAIL() << "no error";
   } catch (const ConfigError& e) {
     EXPECT_EQ(e.pointer(), "/model/attention/type");
-    EXPECT_EQ(std::string(e.what()), "/model/attention/type: unknown \"bahdanu\"; known: none, global, bahdanau");
+    EXPECT_EQ(std::string(e.what()), "/model/attention/type: unknown \"bahdanu\"; known: none, bahdanau, global, local_m, local_p, hard, multi_head");
   }
 }
 
@@ -97,7 +97,7 @@ TEST(Registry, OptionsOfTheTypeAreCheckedStrictly) {
     attention_registry().resolve(json::parse(R"({"hidden": 3})"), "/model/attention");
     FAIL() << "no error";
   } catch (const ConfigError& e) {
-    EXPECT_EQ(std::string(e.what()), "/model/attention/type: missing; known: none, global, bahdanau");
+    EXPECT_EQ(std::string(e.what()), "/model/attention/type: missing; known: none, bahdanau, global, local_m, local_p, hard, multi_head");
   }
 }
 

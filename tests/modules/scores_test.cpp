@@ -10,7 +10,8 @@
 #include "modules/attention_registry.h"
 #include "modules/masks.h"
 #include "modules/score_registry.h"
-#include "modules/scored_attention.h"
+#include "modules/scoped_attention.h"
+#include "modules/scopes/global.h"
 #include "modules/scores/dot.h"
 #include "modules/scores/location.h"
 #include "tests/gradient_check.h"
@@ -51,8 +52,8 @@ void expect_matches_formula(AttentionImpl& attention, const std::function<double
   }
 }
 
-std::shared_ptr<ScoredAttentionImpl> global_with(std::shared_ptr<ScoreImpl> score) {
-  auto attention = std::make_shared<ScoredAttentionImpl>(std::move(score));
+std::shared_ptr<ScopedAttentionImpl> global_with(std::shared_ptr<ScoreImpl> score) {
+  auto attention = std::make_shared<ScopedAttentionImpl>(std::move(score), std::make_shared<GlobalScopeImpl>());
   attention->to(torch::kDouble);
   return attention;
 }

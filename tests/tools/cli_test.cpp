@@ -88,7 +88,7 @@ TEST(EndToEnd, TypoGivesOnePointerLineExitTwoAndNoRunDirectory) {
     auto result = attnlab_cli(command + " " + quote(dir.file("x.json")), dir);
     EXPECT_EQ(result.exit_code, 2) << command;
     EXPECT_EQ(result.err, dir.file("x.json") +
-                              ": /variants/bahdanau/model/attention/type: unknown \"bahdanu\"; known: none, global, bahdanau\n")
+                              ": /variants/bahdanau/model/attention/type: unknown \"bahdanu\"; known: none, bahdanau, global, local_m, local_p, hard, multi_head\n")
         << command;
     EXPECT_FALSE(fs::exists(out)) << command;
   }

@@ -57,7 +57,7 @@ TEST(Experiment, ResolvesDefaultsAndNamesFromTheFile) {
 
 TEST(Experiment, UnknownRegistryName) {
   EXPECT_EQ(load_error(with("/model/attention", {{"type", "bahdanu"}}).dump()),
-            "x.json: /model/attention/type: unknown \"bahdanu\"; known: none, global, bahdanau");
+            "x.json: /model/attention/type: unknown \"bahdanu\"; known: none, bahdanau, global, local_m, local_p, hard, multi_head");
 }
 
 TEST(Experiment, UnknownKey) {
@@ -133,7 +133,7 @@ TEST(Experiment, VariantsAreMergePatchesOverTheBase) {
 TEST(Experiment, ErrorsInAVariantPointIntoItsPatch) {
   json j = json::parse(kBase);
   j["variants"] = json::parse(R"({"ok": {}, "bad": {"model": {"attention": "luong"}}})");
-  EXPECT_EQ(load_error(j.dump()), "x.json: /variants/bad/model/attention: unknown \"luong\"; known: none, global, bahdanau");
+  EXPECT_EQ(load_error(j.dump()), "x.json: /variants/bad/model/attention: unknown \"luong\"; known: none, bahdanau, global, local_m, local_p, hard, multi_head");
   j["variants"] = json::parse(R"({"ok": {}, "bad": {"model": {"attention": {"type": "none", "hidden": 3}}}})");
   EXPECT_EQ(load_error(j.dump()), "x.json: /variants/bad/model/attention/hidden: unknown key; known: type");
 }

@@ -34,7 +34,10 @@ class CopyOracle : public Seq2SeqModelImpl {
   Seq2SeqOutput forward(const torch::Tensor& source, const torch::Tensor& lengths, const torch::Tensor& target_in) override {
     const int64_t T = target_in.size(1);
     auto logits = torch::one_hot(predictions(source, lengths, T), vocab_).to(torch::kFloat) * 30.0;
-    return {torch::log_softmax(logits, -1), copy_attention(source, T)};
+    Seq2SeqOutput out;
+    out.log_probs = torch::log_softmax(logits, -1);
+    out.attention = copy_attention(source, T);
+    return out;
   }
   bool has_attention() const override { return true; }
   Hypotheses greedy(const torch::Tensor& source, const torch::Tensor& lengths, int64_t max_steps) override {

@@ -1,0 +1,56 @@
+#pragma once
+// Local scopes of Luong et al. 2015: each query sees only the window [p - D, p + D] of 2D+1
+// keys around an aligned position p, and only those keys are scored (the cost grows linearly
+// with the number of keys).
+//   local_m: p_t = t, the query's own position (monotonic alignment).
+//   local_p: p_t = S · sigmoid(v_pᵀ tanh(W_p h_t)), S the length of the key sequence; the
+//            window's softmax weights are multiplied by exp(-(s - p_t)² / (2σ²)), σ = D/2.
+//            (As in the paper they are not renormalised, so they sum to at most one.)
+// Legend: B batch, Tq query steps, Tk key steps, W = 2D+1 window keys, Dk key dims, Dv value dims.
+
+#include "modules/options.h"
+#include "modules/scope.h"
+
+namespace attnlab {
+
+struct LocalScopeOptions {
+  LocalScopeOptions(int64_t query_dim, bool predictive) : query_dim_(query_dim), predictive_(predictive) {}
+  /// Size of the query vectors (set by the model).
+  TORCH_ARG(int64_t, query_dim);
+  /// local_p (predicted centre, Gaussian) rather than local_m (centre = query position).
+  TORCH_ARG(bool, predictive);
+  /// D: the window holds the 2D+1 keys around the centre.
+  TORCH_ARG(int64_t, window) = 10;
+  /// local_p: width of the Gaussian; 0 means D/2, as in the paper.
+  TORCH_ARG(double, sigma) = 0.0;
+  /// local_p: hidden size of the position predictor W_p.
+  TORCH_ARG(int64_t, predictor_hidden) = 64;
+};
+
+template <class Fields>
+void visit_fields(Fields& f, LocalScopeOptions& o) {
+  f("window", o.window(), at_least(0));
+  if (o.predictive()) {
+    f("sigma", o.sigma(), at_least(0.0));
+    f("predictor_hidden", o.predictor_hidden(), at_least(1));
+  }
+}
+
+class LocalScopeImpl : public ScopeImpl {
+ public:
+  explicit LocalScopeImpl(const LocalScopeOptions& options);
+  AttentionOutput forward(ScoreImpl& score, const AttentionQuery& query, const AttentionMemory& memory,
+                          double weight_dropout) override;
+
+  /// The window centre p of each query: [B, Tq] (real-valued for local_p).
+  torch::Tensor centres(const AttentionQuery& query, const AttentionMemory& memory);
+
+  LocalScopeOptions options;
+  torch::nn::Linear predictor_hidden{nullptr};  // W_p (local_p only)
+  torch::nn::Linear predictor_out{nullptr};     // v_p (local_p only)
+};
+
+/// rows [B, Tk, D] gathered at index [B, Tq, W] -> [B, Tq, W, D]; index must lie in [0, Tk).
+torch::Tensor gather_windows(const torch::Tensor& rows, const torch::Tensor& index);
+
+}  // namespace attnlab
