@@ -11,7 +11,8 @@ namespace attnlab {
 
 /// Version of the resolved config written to every run directory.
 /// 2: a bidirectional encoder has hidden/2 units per direction (1: hidden per direction).
-inline constexpr int kConfigSchemaVersion = 2;
+/// 3: attention is score x scope x heads; eval.attention_maps.
+inline constexpr int kConfigSchemaVersion = 3;
 
 struct ExperimentOptions {
   /// Names the run directory runs/<name>/; default: the file's name without .json.

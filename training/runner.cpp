@@ -138,6 +138,9 @@ bool train_run_directory(const std::string& dir, const RunnerOptions& options) {
   load_weights(Trainer::best_checkpoint(dir), *model);
   json metrics = json::object();
   for (const auto& split : variant.options.eval().splits()) metrics[split] = task->evaluate(split);
+  const auto& eval = variant.options.eval();
+  write_attention_maps(task->attention_maps(eval.report_split(), eval.attention_maps()),
+                       (fs::path(dir) / "attention").string());
   const TrainerState& s = outcome.state;
   json results = {{"experiment", variant.options.name()},
                   {"variant", variant.name},

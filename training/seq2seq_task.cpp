@@ -170,4 +170,46 @@ Metrics Seq2SeqTask::evaluate(const std::string& split) {
   return m;
 }
 
+std::vector<AttentionMap> Seq2SeqTask::attention_maps(const std::string& split, int64_t count) {
+  const auto& examples = data_->split(split);
+  count = std::min<int64_t>(count, static_cast<int64_t>(examples.size()));
+  if (count <= 0 || !model_->has_attention()) return {};
+  torch::NoGradGuard no_grad;
+  const bool was_training = model_->is_training();
+  model_->eval();
+  std::vector<int64_t> first(count);
+  std::iota(first.begin(), first.end(), 0);
+  auto batch = make_batch(examples, first);
+  const int64_t max_steps = static_cast<int64_t>(
+      std::ceil(eval_.max_length_ratio() * batch.source.size(1)) + eval_.max_length_extra());
+  auto hyp = model_->greedy(batch.source, batch.source_lengths, max_steps);  // attention [B, L, S]
+  if (was_training) model_->train();
+
+  const auto& tokenizer = *data_->tokenizer;
+  auto pieces = [&](const std::vector<int64_t>& ids) {
+    std::vector<std::string> out;
+    for (int64_t id : ids) out.push_back(tokenizer.piece(id));
+    return out;
+  };
+  std::vector<AttentionMap> maps;
+  for (int64_t b = 0; b < count; ++b) {
+    const auto& ex = examples[b];
+    AttentionMap map;
+    map.name = split + "-" + std::to_string(b);
+    map.source_tokens = pieces(ex.source);
+    map.reference_tokens = pieces(ex.target);
+    // Rows: the decoded tokens up to and including the first EOS.
+    const int64_t rows = std::min(hyp.lengths[b].item<int64_t>() + 1, hyp.tokens.size(1));
+    auto weights = hyp.attention[b].narrow(0, 0, rows).narrow(1, 0, static_cast<int64_t>(ex.source.size()))
+                       .to(torch::kDouble).contiguous();  // [rows, S_b]
+    for (int64_t i = 0; i < rows; ++i) {
+      map.output_tokens.push_back(tokenizer.piece(hyp.tokens[b][i].item<int64_t>()));
+      auto row = weights[i];
+      map.weights.emplace_back(row.data_ptr<double>(), row.data_ptr<double>() + row.numel());
+    }
+    maps.push_back(std::move(map));
+  }
+  return maps;
+}
+
 }  // namespace attnlab

@@ -25,6 +25,8 @@ class Seq2SeqTask : public Task {
   std::vector<std::string> splits() const override;
   std::vector<std::string> metric_names(const std::string& split) const override;
   std::vector<std::string> table_metrics(const std::string& split) const override;
+  /// Greedy decoding of the first examples, with the attention of each output token.
+  std::vector<AttentionMap> attention_maps(const std::string& split, int64_t count) override;
 
  private:
   /// Names of the source-length buckets ("1-10", ..., "51+").

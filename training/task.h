@@ -10,6 +10,8 @@
 
 #include <torch/torch.h>
 
+#include "training/attention_map.h"
+
 namespace attnlab {
 
 using Metrics = std::map<std::string, double>;
@@ -34,6 +36,8 @@ class Task {
   virtual std::vector<std::string> metric_names(const std::string& split) const = 0;
   /// The metrics of `split` the comparison table shows, in order.
   virtual std::vector<std::string> table_metrics(const std::string& split) const = 0;
+  /// Attention maps of the first `count` examples of `split` (none for models without attention).
+  virtual std::vector<AttentionMap> attention_maps(const std::string& /*split*/, int64_t /*count*/) { return {}; }
 };
 
 }  // namespace attnlab

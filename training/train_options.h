@@ -66,6 +66,8 @@ struct EvalOptions {
   TORCH_ARG(int64_t, max_length_extra) = 10;
   /// Examples per evaluation batch.
   TORCH_ARG(int64_t, batch_size) = 128;
+  /// Attention maps (JSON + SVG heatmap) written for the first N examples of the report split.
+  TORCH_ARG(int64_t, attention_maps) = 3;
 };
 template <class Fields>
 void visit_fields(Fields& f, EvalOptions& o) {
@@ -75,6 +77,7 @@ void visit_fields(Fields& f, EvalOptions& o) {
   f("max_length_ratio", o.max_length_ratio(), greater_than(0.0));
   f("max_length_extra", o.max_length_extra(), at_least(0));
   f("batch_size", o.batch_size(), at_least(1));
+  f("attention_maps", o.attention_maps(), at_least(0));
 }
 void validate_options(const EvalOptions& o, const std::string& pointer);
 

@@ -1,6 +1,7 @@
 #include "data/data_registry.h"
 #include "models/model_registry.h"
 #include "modules/attention_registry.h"
+#include "modules/scope_registry.h"
 #include "modules/score_registry.h"
 #include "tokenizers/tokenizer_registry.h"
 #include "tools/cli/cli_options.h"
@@ -29,6 +30,7 @@ int list_command(int argc, char** argv) {
   if (!args) return exit_code;
   print_family(attention_registry());
   print_family(score_registry());
+  print_family(scope_registry());
   print_family(model_registry());
   print_family(task_registry());
   print_family(seq2seq_data_registry());

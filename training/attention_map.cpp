@@ -1,0 +1,88 @@
+#include "training/attention_map.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include "training/atomic_file.h"
+
+namespace attnlab {
+
+namespace fs = std::filesystem;
+
+json attention_map_json(const AttentionMap& map) {
+  return {{"name", map.name},
+          {"source_tokens", map.source_tokens},
+          {"output_tokens", map.output_tokens},
+          {"reference_tokens", map.reference_tokens},
+          {"weights", map.weights}};
+}
+
+namespace {
+
+std::string xml_escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string number(double value, const char* pattern = "%.3f") {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, pattern, value);
+  return buffer;
+}
+
+}  // namespace
+
+std::string attention_map_svg(const AttentionMap& map) {
+  const int cell = 18, label = 70;  // pixels: one cell per weight, room for the token labels
+  const int rows = static_cast<int>(map.weights.size());
+  const int columns = static_cast<int>(map.source_tokens.size());
+  const int width = label + columns * cell + 10, height = label + rows * cell + 10;
+  std::ostringstream svg;
+  svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
+      << "\" font-family=\"monospace\" font-size=\"11\">\n"
+      << "<title>" << xml_escape(map.name) << ": attention weights (rows: output tokens, columns: source tokens)"
+      << "</title>\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  for (int j = 0; j < columns; ++j) {  // source tokens across the top, written upwards
+    const int x = label + j * cell + cell / 2 + 4, y = label - 4;
+    svg << "<text x=\"" << x << "\" y=\"" << y << "\" transform=\"rotate(-90 " << x << " " << y << ")\">"
+        << xml_escape(map.source_tokens[j]) << "</text>\n";
+  }
+  for (int i = 0; i < rows; ++i) {
+    const int y = label + i * cell;
+    const std::string token = i < static_cast<int>(map.output_tokens.size()) ? map.output_tokens[i] : "";
+    svg << "<text x=\"" << label - 4 << "\" y=\"" << y + cell - 5 << "\" text-anchor=\"end\">" << xml_escape(token)
+        << "</text>\n";
+    for (int j = 0; j < columns && j < static_cast<int>(map.weights[i].size()); ++j) {
+      const double w = std::clamp(map.weights[i][j], 0.0, 1.0);
+      svg << "<rect x=\"" << label + j * cell << "\" y=\"" << y << "\" width=\"" << cell << "\" height=\"" << cell
+          << "\" fill=\"#08306b\" fill-opacity=\"" << number(w) << "\" stroke=\"#dddddd\" stroke-width=\"0.5\">"
+          << "<title>" << xml_escape(token) << " / " << xml_escape(map.source_tokens[j]) << ": "
+          << number(map.weights[i][j], "%.4f") << "</title></rect>\n";
+    }
+  }
+  svg << "</svg>\n";
+  return svg.str();
+}
+
+void write_attention_maps(const std::vector<AttentionMap>& maps, const std::string& directory) {
+  if (maps.empty()) return;
+  fs::create_directories(directory);
+  for (const auto& map : maps) {
+    const fs::path stem = fs::path(directory) / map.name;
+    write_file_atomically(stem.string() + ".json", attention_map_json(map).dump() + "\n");
+    write_file_atomically(stem.string() + ".svg", attention_map_svg(map));
+  }
+}
+
+}  // namespace attnlab

@@ -1,0 +1,27 @@
+#pragma once
+// One attention map of one example: which source token each output token looked at.
+// Written as attention/<name>.json (tokens on both axes and the weight matrix) and drawn
+// as attention/<name>.svg (a heatmap: output tokens down, source tokens across).
+
+#include <string>
+#include <vector>
+
+#include "modules/options.h"
+
+namespace attnlab {
+
+struct AttentionMap {
+  std::string name;                          // file stem, e.g. "test-0"
+  std::vector<std::string> source_tokens;    // columns
+  std::vector<std::string> output_tokens;    // rows: the model's own (decoded) tokens
+  std::vector<std::string> reference_tokens; // the gold output, for the reader
+  std::vector<std::vector<double>> weights;  // [rows][columns]
+};
+
+json attention_map_json(const AttentionMap& map);
+std::string attention_map_svg(const AttentionMap& map);
+
+/// Writes <directory>/<name>.json and .svg for every map (atomically, creating the directory).
+void write_attention_maps(const std::vector<AttentionMap>& maps, const std::string& directory);
+
+}  // namespace attnlab
