@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "data/synthetic.h"
+#include "modules/attention.h"
 #include "tokenizers/special_tokens.h"
 #include "training/seq2seq_task.h"
 
@@ -40,6 +43,14 @@ class CopyOracle : public Seq2SeqModelImpl {
     return out;
   }
   bool has_attention() const override { return true; }
+  /// A stand-in estimator term: records the reward it is given and adds a known constant.
+  torch::Tensor estimator_loss(const Seq2SeqOutput& /*output*/, const torch::Tensor& reward,
+                               const torch::Tensor& step_mask) override {
+    last_reward = reward.clone();
+    last_step_mask = step_mask.clone();
+    return torch::tensor(5.0);
+  }
+  torch::Tensor last_reward, last_step_mask;
   Hypotheses greedy(const torch::Tensor& source, const torch::Tensor& lengths, int64_t max_steps) override {
     return {predictions(source, lengths, max_steps), lengths, copy_attention(source, max_steps)};
   }
@@ -99,6 +110,72 @@ TEST(Seq2SeqTask, MetricNamesAreExactlyWhatEvaluateReturns) {
   const auto valid = task.metric_names("valid");
   EXPECT_EQ(std::count(valid.begin(), valid.end(), "exact_match@26-50"), 0);
   EXPECT_EQ(task.splits(), (std::vector<std::string>{"test", "train", "valid"}));
+}
+
+TEST(Seq2SeqTask, AttentionEntropyIsZeroForOneHotWeights) {
+  auto data = make_synthetic_data(SyntheticKind::kCopy, SyntheticOptions().symbols(6).train_lengths({2, 4})
+                                                            .test_lengths({2, 4}).train_size(50).valid_size(20)
+                                                            .test_size(20));
+  Seq2SeqTask task(data, std::make_shared<CopyOracle>(data->tokenizer->vocab_size()), EvalOptions());
+  EXPECT_DOUBLE_EQ(task.evaluate("test").at("attention_entropy"), 0.0);
+  // The entropy itself: uniform over 4 keys is log 4; one-hot and all-zero rows are 0.
+  auto entropy = weight_entropy(torch::tensor({0.25, 0.25, 0.25, 0.25, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0},
+                                              torch::kDouble).view({3, 4}));
+  ASSERT_EQ(entropy.sizes(), (std::vector<int64_t>{3}));
+  EXPECT_NEAR(entropy[0].item<double>(), std::log(4.0), 1e-12);
+  EXPECT_EQ(entropy[1].item<double>(), 0.0);
+  EXPECT_EQ(entropy[2].item<double>(), 0.0);
+}
+
+TEST(Seq2SeqTask, TheModelsEstimatorLossIsAddedWithTheSequenceLogLikelihoodAsReward) {
+  auto data = make_synthetic_data(SyntheticKind::kCopy, SyntheticOptions().symbols(6).train_lengths({2, 6})
+                                                            .test_lengths({2, 6}).train_size(50).valid_size(20)
+                                                            .test_size(20));
+  auto model = std::make_shared<CopyOracle>(data->tokenizer->vocab_size());
+  Seq2SeqTask task(data, model, EvalOptions());
+  const std::vector<int64_t> examples = {0, 1, 2, 3};
+  auto loss = task.train_loss(examples).loss.item<double>();
+  // The oracle's own NLL: every token is right with log-softmax of a 30-logit one-hot.
+  auto batch = make_batch(data->split("train"), examples);
+  auto out = model->forward(batch.source, batch.source_lengths, batch.target_in);
+  auto nll = torch::nll_loss(out.log_probs.flatten(0, 1), batch.target_out.flatten(), {}, at::Reduction::Mean, kPad);
+  EXPECT_NEAR(loss, nll.item<double>() + 5.0, 1e-6);
+  ASSERT_EQ(model->last_reward.sizes(), (std::vector<int64_t>{4}));
+  for (int64_t b = 0; b < 4; ++b) {
+    double log_likelihood = 0;
+    for (int64_t t = 0; t < batch.target_out.size(1); ++t) {
+      const int64_t y = batch.target_out[b][t].item<int64_t>();
+      if (y != kPad) log_likelihood += out.log_probs[b][t][y].item<double>();
+    }
+    EXPECT_NEAR(model->last_reward[b].item<double>(), log_likelihood, 1e-5) << b;
+    EXPECT_EQ(model->last_step_mask[b].sum().item<int64_t>(), batch.target_lengths[b].item<int64_t>());
+  }
+}
+
+TEST(Seq2SeqTask, AttentionMapsShowTheDecodedTokensAgainstTheSource) {
+  auto data = make_synthetic_data(SyntheticKind::kCopy, SyntheticOptions().symbols(6).train_lengths({2, 4})
+                                                            .test_lengths({2, 4}).train_size(50).valid_size(20)
+                                                            .test_size(20));
+  Seq2SeqTask task(data, std::make_shared<CopyOracle>(data->tokenizer->vocab_size()), EvalOptions());
+  auto maps = task.attention_maps("test", 2);
+  ASSERT_EQ(maps.size(), 2u);
+  for (size_t i = 0; i < maps.size(); ++i) {
+    const auto& ex = data->split("test")[i];
+    const auto& map = maps[i];
+    EXPECT_EQ(map.name, "test-" + std::to_string(i));
+    ASSERT_EQ(map.source_tokens.size(), ex.source.size());
+    EXPECT_EQ(map.source_tokens[0], data->tokenizer->piece(ex.source[0]));
+    // The oracle copies: the output tokens are the source tokens and EOS, one row each.
+    ASSERT_EQ(map.output_tokens.size(), ex.source.size() + 1);
+    EXPECT_EQ(map.output_tokens.back(), data->tokenizer->piece(kEos));
+    ASSERT_EQ(map.weights.size(), map.output_tokens.size());
+    for (size_t t = 0; t < ex.source.size(); ++t) {
+      EXPECT_EQ(map.output_tokens[t], map.source_tokens[t]);
+      ASSERT_EQ(map.weights[t].size(), ex.source.size());
+      for (size_t j = 0; j < ex.source.size(); ++j) EXPECT_EQ(map.weights[t][j], t == j ? 1.0 : 0.0);
+    }
+  }
+  EXPECT_EQ(task.attention_maps("test", 100).size(), data->split("test").size());
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <set>
 
+#include "modules/attention_registry.h"
+#include "modules/scope_registry.h"
 #include "tests/test_support.h"
 #include "training/experiment.h"
 #include "training/runner.h"
@@ -145,14 +147,41 @@ TEST_P(EveryAttention, LearnsATinyCopyTaskAboveChance) {
   EXPECT_GT(task->evaluate("valid").at("token_accuracy"), 0.6) << attention << " " << decoder;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    RnnDecoders, EveryAttention,
-    ::testing::Values(std::make_pair(R"("none")", "bahdanau"), std::make_pair(R"("bahdanau")", "bahdanau"),
-                      std::make_pair(R"({"type": "global", "score": "dot"})", "luong"),
-                      std::make_pair(R"({"type": "global", "score": "general"})", "luong"),
-                      std::make_pair(R"({"type": "global", "score": "concat"})", "luong"),
-                      std::make_pair(R"({"type": "global", "score": "location"})", "luong"),
-                      std::make_pair(R"({"type": "global", "score": "scaled_dot"})", "bahdanau")));
+const std::vector<std::pair<std::string, std::string>> kEveryAttention = {
+    {R"("none")", "bahdanau"},
+    {R"("bahdanau")", "bahdanau"},
+    {R"({"type": "global", "score": "dot"})", "luong"},
+    {R"({"type": "global", "score": "general"})", "luong"},
+    {R"({"type": "global", "score": "concat"})", "luong"},
+    {R"({"type": "global", "score": "location"})", "luong"},
+    {R"({"type": "global", "score": "scaled_dot"})", "bahdanau"},
+    {R"({"type": "local_m", "score": "general", "window": 2})", "luong"},
+    {R"({"type": "local_p", "score": "dot", "window": 2})", "luong"},
+    {R"({"type": "local_p", "score": "additive", "window": 1})", "bahdanau"},
+    {R"({"type": "hard", "score": "additive", "estimator": "reinforce"})", "bahdanau"},
+    {R"({"type": "hard", "score": "dot", "estimator": "gumbel_st"})", "luong"},
+    {R"({"type": "multi_head", "heads": 4, "score": "scaled_dot", "scope": "global"})", "luong"},
+    {R"({"type": "multi_head", "heads": 2, "score": "additive", "scope": {"type": "local_m", "window": 2}})", "bahdanau"},
+};
+
+INSTANTIATE_TEST_SUITE_P(RnnDecoders, EveryAttention, ::testing::ValuesIn(kEveryAttention));
+
+TEST(EveryAttentionList, CoversEveryRegisteredAttentionAndScope) {
+  std::set<std::string> attentions, scopes;
+  for (const auto& [spec, decoder] : kEveryAttention) {
+    const json j = json::parse(spec);
+    attentions.insert(j.is_string() ? j.get<std::string>() : j.at("type").get<std::string>());
+    if (j.is_object() && j.contains("scope"))
+      scopes.insert(j.at("scope").is_string() ? j.at("scope").get<std::string>() : j.at("scope").at("type").get<std::string>());
+    else if (j.is_object() && j.at("type") != "multi_head")
+      scopes.insert(j.at("type").get<std::string>());
+  }
+  for (const auto& e : attention_registry().entries()) EXPECT_EQ(attentions.count(e.name), 1u) << e.name;
+  for (const auto& e : scope_registry().entries()) {
+    if (e.name == "global") continue;  // every global attention above
+    EXPECT_EQ(scopes.count(e.name), 1u) << e.name << " is trained in no test";
+  }
+}
 
 TEST(Trainer, EarlyStoppingStopsAfterPatienceEvaluationsWithoutImprovement) {
   // A learning rate of ~0 cannot improve the loss after the first evaluation.
