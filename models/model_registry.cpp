@@ -1,6 +1,7 @@
 #include "models/model_registry.h"
 
 #include "models/rnn_seq2seq.h"
+#include "models/transformer_seq2seq.h"
 
 namespace attnlab {
 
@@ -13,6 +14,12 @@ const ModelRegistry& model_registry() {
                        RnnSeq2SeqOptions(0, 0), [](RnnSeq2SeqOptions o, ModelDims dims) -> Product {
                          o.source_vocab(dims.source_vocab).target_vocab(dims.target_vocab);
                          return std::make_shared<RnnSeq2SeqImpl>(o);
+                       }),
+                   options_entry<Product, ModelDims>(
+                       "transformer", "Transformer encoder-decoder (Vaswani et al. 2017), any attention in each of its three places",
+                       TransformerSeq2SeqOptions(0, 0), [](TransformerSeq2SeqOptions o, ModelDims dims) -> Product {
+                         o.source_vocab(dims.source_vocab).target_vocab(dims.target_vocab);
+                         return std::make_shared<TransformerSeq2SeqImpl>(o);
                        }),
                });
   return registry;

@@ -47,6 +47,20 @@ torch::Tensor dense_weights(const AttentionOutput& output, int64_t key_steps) {
       .scatter_add(-1, index, output.weights.masked_fill(~inside, 0.0));  // [..., Tq, Tk]
 }
 
+AttentionMemory concat_memory(const AttentionMemory& earlier, const AttentionMemory& later) {
+  if (!earlier.keys.defined()) return later;
+  torch::Tensor mask;
+  if (earlier.key_padding_mask.defined() || later.key_padding_mask.defined()) {
+    auto or_none = [](const AttentionMemory& m) {
+      return m.key_padding_mask.defined()
+                 ? m.key_padding_mask
+                 : torch::zeros({m.keys.size(0), m.keys.size(1)}, m.keys.options().dtype(torch::kBool));
+    };
+    mask = torch::cat({or_none(earlier), or_none(later)}, 1);  // [B, Tk1 + Tk2]
+  }
+  return {torch::cat({earlier.keys, later.keys}, 1), torch::cat({earlier.values, later.values}, 1), mask};
+}
+
 torch::Tensor weight_entropy(const torch::Tensor& weights) {
   auto safe = weights.clamp_min(1e-30);
   return -(weights * safe.log()).sum(-1);

@@ -73,6 +73,10 @@ void check_attention_shapes(const AttentionQuery& query, const AttentionMemory& 
 /// The weights of `output` as [B, Tq, Tk] over every key (scattering windowed weights).
 torch::Tensor dense_weights(const AttentionOutput& output, int64_t key_steps);
 
+/// Two memories one after the other along the key steps (a decoder's cache of earlier steps
+/// followed by the new ones); an undefined key_padding_mask counts as nothing masked.
+AttentionMemory concat_memory(const AttentionMemory& earlier, const AttentionMemory& later);
+
 /// Entropy of each query's weights, -sum w log w (0 log 0 = 0): [..., W] -> [...].
 torch::Tensor weight_entropy(const torch::Tensor& weights);
 

@@ -10,6 +10,10 @@ torch::Tensor key_padding_mask_from_lengths(const torch::Tensor& lengths, int64_
   return positions >= lengths.unsqueeze(1);                                   // [B, T]
 }
 
+torch::Tensor causal_mask(int64_t steps, const torch::TensorOptions& options) {
+  return torch::ones({steps, steps}, options.dtype(torch::kBool)).triu(1);  // [T, T]
+}
+
 torch::Tensor masked_softmax(const torch::Tensor& scores, const torch::Tensor& mask) {
   if (!mask.defined()) return torch::softmax(scores, -1);
   // The lowest finite value (not -inf) keeps a fully masked row finite: its softmax is

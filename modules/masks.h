@@ -11,6 +11,9 @@ namespace attnlab {
 /// [B] lengths -> [B, max_len] bool, true at positions >= length (padding).
 torch::Tensor key_padding_mask_from_lengths(const torch::Tensor& lengths, int64_t max_len);
 
+/// [T, T] bool, true above the diagonal: query t may not look at keys after t.
+torch::Tensor causal_mask(int64_t steps, const torch::TensorOptions& options = {});
+
 /// Softmax over the last dim of scores [B, Tq, Tk] ignoring masked keys; `mask` broadcasts
 /// to scores (true = masked; may be undefined). Fully masked rows give all-zero weights.
 torch::Tensor masked_softmax(const torch::Tensor& scores, const torch::Tensor& mask);

@@ -1,0 +1,153 @@
+#include "models/transformer_seq2seq.h"
+
+#include <cmath>
+
+#include "modules/masks.h"
+#include "tokenizers/special_tokens.h"
+
+namespace attnlab {
+
+void validate_options(const TransformerSeq2SeqOptions& o, const std::string& pointer) {
+  if (o.share_embeddings() && o.source_vocab() > 0 && o.target_vocab() > 0 && o.source_vocab() != o.target_vocab())
+    throw ConfigError(pointer_join(pointer, "share_embeddings"),
+                      "needs one vocabulary; source has " + std::to_string(o.source_vocab()) + " ids, target " +
+                          std::to_string(o.target_vocab()));
+}
+
+TransformerSeq2SeqImpl::TransformerSeq2SeqImpl(const TransformerSeq2SeqOptions& options_) : options(options_) {
+  const auto& o = options;
+  TORCH_CHECK(o.source_vocab() > 0 && o.target_vocab() > 0, "transformer: vocab sizes must be positive");
+  validate_options(o, "");
+  const int64_t D = o.dims();
+  auto embedding = [&](int64_t vocab) {
+    torch::nn::Embedding table(torch::nn::EmbeddingOptions(vocab, D).padding_idx(kPad));
+    torch::NoGradGuard no_grad;
+    table->weight.normal_(0.0, std::pow(static_cast<double>(D), -0.5));  // unit variance after the √D scaling
+    table->weight[kPad].zero_();
+    return table;
+  };
+  target_embedding = register_module("target_embedding", embedding(o.target_vocab()));
+  // A shared embedding is registered once, so the optimizer sees its parameters once.
+  source_embedding = o.share_embeddings() ? target_embedding
+                                          : register_module("source_embedding", embedding(o.source_vocab()));
+  positional = register_module(
+      "positional", PositionalEncoding(PositionalEncodingOptions(D).kind(o.positions()).max_length(o.max_length())));
+  dropout = register_module("dropout", torch::nn::Dropout(o.dropout()));
+
+  const auto layer = TransformerLayerOptions(D).feed_forward(o.feed_forward()).dropout(o.dropout()).pre_norm(o.pre_norm());
+  auto attention = [&](const json& spec) { return attention_registry().create(spec, AttentionDims{D, D}); };
+  for (int64_t l = 0; l < o.encoder_layers(); ++l)
+    encoder.push_back(register_module("encoder_" + std::to_string(l),
+                                      TransformerEncoderLayer(layer, attention(o.encoder_attention()))));
+  for (int64_t l = 0; l < o.decoder_layers(); ++l)
+    decoder.push_back(register_module(
+        "decoder_" + std::to_string(l),
+        TransformerDecoderLayer(layer, attention(o.decoder_attention()), attention(o.cross_attention()))));
+  if (o.pre_norm()) {
+    encoder_norm = register_module("encoder_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({D})));
+    decoder_norm = register_module("decoder_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({D})));
+  }
+  if (o.tie_output()) generator_bias = register_parameter("generator_bias", torch::zeros({o.target_vocab()}));
+  else generator = register_module("generator", torch::nn::Linear(D, o.target_vocab()));
+}
+
+torch::Tensor TransformerSeq2SeqImpl::embed(torch::nn::Embedding& table, const torch::Tensor& tokens, int64_t offset) {
+  auto scaled = table(tokens) * std::sqrt(static_cast<double>(options.dims()));  // [B, T, D]
+  return dropout(positional(scaled, offset));
+}
+
+TransformerSeq2SeqImpl::Encoded TransformerSeq2SeqImpl::encode(const torch::Tensor& source,
+                                                               const torch::Tensor& source_lengths,
+                                                               TransformerAttention* attention) {
+  TORCH_CHECK(source.dim() == 2 && source_lengths.dim() == 1 && source.size(0) == source_lengths.size(0),
+              "transformer: source must be [B, S] with lengths [B]; got ", source.sizes(), " and ",
+              source_lengths.sizes());
+  const int64_t S = source.size(1);
+  auto padding = key_padding_mask_from_lengths(source_lengths, S);  // [B, S]
+  auto x = embed(source_embedding, source, 0);                      // [B, S, D]
+  for (auto& layer : encoder) {
+    AttentionOutput weights;
+    x = layer(x, padding, attention ? &weights : nullptr);
+    if (attention) attention->encoder_self.push_back(weights);
+  }
+  if (encoder_norm) x = encoder_norm(x);
+  // Padded positions carry no information; zero them so no attention can pick them up by accident.
+  x = x.masked_fill(padding.unsqueeze(-1), 0.0);
+  Encoded encoded{S, {}};
+  for (auto& layer : decoder) encoded.cross.push_back(layer->cross_attention->prepare(x, x, padding));
+  return encoded;
+}
+
+torch::Tensor TransformerSeq2SeqImpl::decode(const torch::Tensor& tokens, int64_t offset, const Encoded& encoded,
+                                             std::vector<DecoderLayerCache>* caches, TransformerAttention* attention) {
+  const int64_t T = tokens.size(1);
+  auto y = embed(target_embedding, tokens, offset);                                        // [B, T, D]
+  auto positions = torch::arange(offset, offset + T, tokens.options().dtype(torch::kLong));  // [T]
+  // Whole target: the causal mask. New steps after a cache: they see every cached step and,
+  // among themselves, only the earlier ones.
+  torch::Tensor mask;
+  if (T > 1) {
+    mask = causal_mask(T, tokens.options());                                              // [T, T]
+    if (offset > 0) mask = torch::cat({torch::zeros({T, offset}, mask.options()), mask}, 1);  // [T, offset + T]
+  }
+  for (size_t l = 0; l < decoder.size(); ++l) {
+    AttentionOutput self_weights, cross_weights;
+    y = decoder[l](y, encoded.cross[l], mask, positions, caches ? &(*caches)[l] : nullptr,
+                   attention ? &self_weights : nullptr, &cross_weights);
+    TORCH_CHECK(!cross_weights.sample_log_prob.defined() && !self_weights.sample_log_prob.defined(),
+                "transformer: hard attention with the reinforce estimator is for RNN decoders; use gumbel_st here");
+    if (attention) {
+      attention->decoder_self.push_back(self_weights);
+      attention->cross.push_back(cross_weights);
+    }
+  }
+  if (decoder_norm) y = decoder_norm(y);
+  auto logits = generator ? generator(y) : torch::linear(y, target_embedding->weight, generator_bias);  // [B, T, V]
+  return torch::log_softmax(logits, -1);
+}
+
+Seq2SeqOutput TransformerSeq2SeqImpl::forward_with_attention(const torch::Tensor& source,
+                                                             const torch::Tensor& source_lengths,
+                                                             const torch::Tensor& target_in,
+                                                             TransformerAttention* attention) {
+  TORCH_CHECK(target_in.dim() == 2 && target_in.size(0) == source.size(0),
+              "transformer: target_in must be [B, T] with B = ", source.size(0), ", got ", target_in.sizes());
+  TransformerAttention all;
+  auto encoded = encode(source, source_lengths, &all);
+  Seq2SeqOutput out;
+  out.log_probs = decode(target_in, 0, encoded, nullptr, &all);    // [B, T, V]
+  out.attention = dense_weights(all.cross.back(), encoded.source_steps);  // [B, T, S]
+  if (attention) *attention = std::move(all);
+  return out;
+}
+
+Seq2SeqOutput TransformerSeq2SeqImpl::forward(const torch::Tensor& source, const torch::Tensor& source_lengths,
+                                              const torch::Tensor& target_in) {
+  return forward_with_attention(source, source_lengths, target_in, nullptr);
+}
+
+Hypotheses TransformerSeq2SeqImpl::greedy(const torch::Tensor& source, const torch::Tensor& source_lengths,
+                                          int64_t max_steps) {
+  auto encoded = encode(source, source_lengths);
+  std::vector<DecoderLayerCache> caches(decoder.size());
+  const int64_t B = source.size(0);
+  auto previous = torch::full({B, 1}, kBos, source.options());  // [B, 1]
+  auto finished = torch::zeros({B}, source.options().dtype(torch::kBool));
+  auto lengths = torch::full({B}, max_steps, source.options());
+  std::vector<torch::Tensor> tokens, weights;
+  for (int64_t t = 0; t < max_steps; ++t) {
+    TransformerAttention attention;
+    auto log_probs = decode(previous, t, encoded, &caches, &attention);  // [B, 1, V]
+    auto predicted = log_probs.select(1, 0).argmax(-1).masked_fill(finished, kPad);  // [B]
+    auto ends_now = predicted.eq(kEos) & ~finished;
+    lengths = torch::where(ends_now, torch::full_like(lengths, t), lengths);
+    finished = finished | ends_now;
+    tokens.push_back(predicted);
+    weights.push_back(dense_weights(attention.cross.back(), encoded.source_steps).select(1, 0));  // [B, S]
+    previous = predicted.unsqueeze(1);
+    if (finished.all().item<bool>()) break;
+  }
+  return {torch::stack(tokens, 1), lengths, torch::stack(weights, 1)};
+}
+
+}  // namespace attnlab

@@ -1,0 +1,37 @@
+#pragma once
+// Positions added to token embeddings (Vaswani et al. 2017):
+//   sinusoidal: PE(pos, 2i) = sin(pos / 10000^(2i/D)), PE(pos, 2i+1) = cos(pos / 10000^(2i/D))
+//   learned:    one trained vector per position (up to max_length).
+// Legend: B batch, T steps, D model dims.
+
+#include "modules/options.h"
+
+#include <torch/torch.h>
+
+namespace attnlab {
+
+struct PositionalEncodingOptions {
+  explicit PositionalEncodingOptions(int64_t dims) : dims_(dims) {}
+  /// D (set by the model).
+  TORCH_ARG(int64_t, dims);
+  /// "sinusoidal" or "learned".
+  TORCH_ARG(std::string, kind) = "sinusoidal";
+  /// The longest sequence it can encode.
+  TORCH_ARG(int64_t, max_length) = 1024;
+};
+
+/// The sinusoidal table [length, dims] (dims may be odd: the last sine has no cosine).
+torch::Tensor sinusoidal_table(int64_t length, int64_t dims);
+
+class PositionalEncodingImpl : public torch::nn::Module {
+ public:
+  explicit PositionalEncodingImpl(const PositionalEncodingOptions& options);
+  /// x [B, T, D] at positions offset .. offset+T-1 -> x + PE [B, T, D].
+  torch::Tensor forward(const torch::Tensor& x, int64_t offset = 0);
+
+  PositionalEncodingOptions options;
+  torch::Tensor table;  // [max_length, D]: a buffer (sinusoidal) or a parameter (learned)
+};
+TORCH_MODULE(PositionalEncoding);
+
+}  // namespace attnlab
