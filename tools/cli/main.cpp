@@ -5,6 +5,7 @@
 #include <string>
 
 #include "modules/options.h"
+#include "tools/cli/bench_command.h"
 #include "tools/cli/commands.h"
 
 namespace {
@@ -21,6 +22,7 @@ const Command kCommands[] = {
     {"eval", attnlab::cli::eval_command, "re-evaluate a trained run from its best checkpoint"},
     {"list", attnlab::cli::list_command, "list every registered name by family"},
     {"train-run", attnlab::cli::train_run_command, "train one run directory from its config.json (a worker of run --jobs)"},
+    {"bench", attnlab::cli::bench_command, "time forward + backward of every registered attention (bench attention)"},
 };
 
 void usage(std::ostream& out) {
