@@ -166,29 +166,39 @@ torch::Tensor RnnSeq2SeqImpl::estimator_loss(const Seq2SeqOutput& output, const 
   return attention->estimator_loss(output.attention_sample_log_prob, output.attention_entropy, reward, step_mask);
 }
 
-Hypotheses RnnSeq2SeqImpl::greedy(const torch::Tensor& source, const torch::Tensor& source_lengths,
-                                  int64_t max_steps) {
-  auto memory = encode(source, source_lengths);
-  auto state = initial_state(memory);
-  const int64_t B = source.size(0);
-  auto previous = torch::full({B}, kBos, source.options());  // [B]
-  auto finished = torch::zeros({B}, source.options().dtype(torch::kBool));
-  auto lengths = torch::full({B}, max_steps, source.options());
-  std::vector<torch::Tensor> tokens, weights;
-  for (int64_t t = 0; t < max_steps; ++t) {
-    auto step = decode_step(previous, state, memory, t);
-    auto predicted = readout(step.features).argmax(-1);           // [B]
-    predicted = predicted.masked_fill(finished, kPad);
-    auto ends_now = predicted.eq(kEos) & ~finished;
-    lengths = torch::where(ends_now, torch::full_like(lengths, t), lengths);
-    finished = finished | ends_now;
-    tokens.push_back(predicted);
-    if (step.attended.weights.defined()) weights.push_back(step.attended.weights);
-    state = step.state;
-    previous = predicted;
-    if (finished.all().item<bool>()) break;
+RnnState RnnState::select_rows(const torch::Tensor& rows) const {
+  auto pick = [&](const torch::Tensor& t, int64_t dim) { return t.defined() ? t.index_select(dim, rows) : t; };
+  return {pick(h, 1), pick(c, 1), pick(feed, 0)};  // h, c: [N, B, H]; feed: [B, H]
+}
+
+/// The decoder state between incremental steps: the source memory, the RNN state, the step.
+class RnnSeq2SeqImpl::IncrementalState : public DecoderState {
+ public:
+  IncrementalState(Memory memory_, RnnState rnn_, std::shared_ptr<AttentionImpl> attention_)
+      : memory(std::move(memory_)), rnn(std::move(rnn_)), attention(std::move(attention_)) {}
+  void select_rows(const torch::Tensor& rows) override {
+    memory.summary = memory.summary.index_select(0, rows);  // [R, H]
+    if (attention) memory.attention = attention->select_memory_rows(memory.attention, rows);
+    rnn = rnn.select_rows(rows);
   }
-  return {torch::stack(tokens, 1), lengths, weights.empty() ? torch::Tensor() : torch::stack(weights, 1)};
+  Memory memory;
+  RnnState rnn;
+  int64_t step = 0;
+  std::shared_ptr<AttentionImpl> attention;
+};
+
+std::unique_ptr<DecoderState> RnnSeq2SeqImpl::start_decoding(const torch::Tensor& source,
+                                                            const torch::Tensor& source_lengths) {
+  auto memory = encode(source, source_lengths);
+  auto rnn = initial_state(memory);
+  return std::make_unique<IncrementalState>(std::move(memory), std::move(rnn), attention);
+}
+
+DecoderStep RnnSeq2SeqImpl::decode_next(DecoderState& state, const torch::Tensor& previous_tokens) {
+  auto& s = dynamic_cast<IncrementalState&>(state);
+  auto step = decode_step(previous_tokens, s.rnn, s.memory, s.step++);
+  s.rnn = step.state;
+  return {readout(step.features), step.attended.weights};  // [R, V], [R, S]
 }
 
 }  // namespace attnlab

@@ -66,6 +66,7 @@ struct RnnState {
   torch::Tensor h;
   torch::Tensor c;     // undefined for GRU
   torch::Tensor feed;  // [B, H] the previous attentional vector (Luong input feeding), or undefined
+  RnnState select_rows(const torch::Tensor& rows) const;
 };
 
 class RnnSeq2SeqImpl : public Seq2SeqModelImpl {
@@ -74,7 +75,8 @@ class RnnSeq2SeqImpl : public Seq2SeqModelImpl {
 
   Seq2SeqOutput forward(const torch::Tensor& source, const torch::Tensor& source_lengths,
                         const torch::Tensor& target_in) override;
-  Hypotheses greedy(const torch::Tensor& source, const torch::Tensor& source_lengths, int64_t max_steps) override;
+  std::unique_ptr<DecoderState> start_decoding(const torch::Tensor& source, const torch::Tensor& source_lengths) override;
+  DecoderStep decode_next(DecoderState& state, const torch::Tensor& previous_tokens) override;
   bool has_attention() const override { return attention != nullptr; }
   torch::Tensor estimator_loss(const Seq2SeqOutput& output, const torch::Tensor& reward,
                                const torch::Tensor& step_mask) override;
@@ -100,6 +102,8 @@ class RnnSeq2SeqImpl : public Seq2SeqModelImpl {
     Attended attended;
     RnnState state;
   };
+
+  class IncrementalState;
 
   Memory encode(const torch::Tensor& source, const torch::Tensor& source_lengths);
   RnnState initial_state(const Memory& memory);

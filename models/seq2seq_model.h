@@ -2,6 +2,8 @@
 // The interface of every sequence-to-sequence model.
 // Legend: B batch, S source steps, T target steps, L decoded steps, V target vocab.
 
+#include <memory>
+
 #include <torch/torch.h>
 
 namespace attnlab {
@@ -21,6 +23,21 @@ struct Hypotheses {
   torch::Tensor attention;  // [B, L, S], or undefined
 };
 
+/// What an incremental decoder carries from one step to the next, for a batch of rows
+/// (sentences, or sentences x beams).
+class DecoderState {
+ public:
+  virtual ~DecoderState() = default;
+  /// Keeps rows: row i of the new state is row rows[i] of this one ([R] int64, repeats allowed).
+  virtual void select_rows(const torch::Tensor& rows) = 0;
+};
+
+/// One incremental step: the next token's distribution and where it looked.
+struct DecoderStep {
+  torch::Tensor log_probs;  // [R, V]
+  torch::Tensor attention;  // [R, S], or undefined
+};
+
 class Seq2SeqModelImpl : public torch::nn::Module {
  public:
   /// Teacher forcing: target_in [B, T] (BOS y1..yn) -> log-probabilities of y1..yn EOS.
@@ -35,9 +52,14 @@ class Seq2SeqModelImpl : public torch::nn::Module {
   }
   /// Whether forward() and greedy() return attention weights.
   virtual bool has_attention() const = 0;
-  /// Greedy decoding of the model's own predictions, at most max_steps tokens.
-  virtual Hypotheses greedy(const torch::Tensor& source, const torch::Tensor& source_lengths,
-                            int64_t max_steps) = 0;
+  /// Encodes the source and returns the state before the first target token.
+  virtual std::unique_ptr<DecoderState> start_decoding(const torch::Tensor& source,
+                                                       const torch::Tensor& source_lengths) = 0;
+  /// Feeds the previous tokens [R] (BOS first) and returns the next token's distribution.
+  virtual DecoderStep decode_next(DecoderState& state, const torch::Tensor& previous_tokens) = 0;
+  /// Greedy decoding of the model's own predictions, at most max_steps tokens
+  /// (by default through start_decoding / decode_next: models/decoding.h).
+  virtual Hypotheses greedy(const torch::Tensor& source, const torch::Tensor& source_lengths, int64_t max_steps);
 };
 
 }  // namespace attnlab

@@ -126,28 +126,34 @@ Seq2SeqOutput TransformerSeq2SeqImpl::forward(const torch::Tensor& source, const
   return forward_with_attention(source, source_lengths, target_in, nullptr);
 }
 
-Hypotheses TransformerSeq2SeqImpl::greedy(const torch::Tensor& source, const torch::Tensor& source_lengths,
-                                          int64_t max_steps) {
-  auto encoded = encode(source, source_lengths);
-  std::vector<DecoderLayerCache> caches(decoder.size());
-  const int64_t B = source.size(0);
-  auto previous = torch::full({B, 1}, kBos, source.options());  // [B, 1]
-  auto finished = torch::zeros({B}, source.options().dtype(torch::kBool));
-  auto lengths = torch::full({B}, max_steps, source.options());
-  std::vector<torch::Tensor> tokens, weights;
-  for (int64_t t = 0; t < max_steps; ++t) {
-    TransformerAttention attention;
-    auto log_probs = decode(previous, t, encoded, &caches, &attention);  // [B, 1, V]
-    auto predicted = log_probs.select(1, 0).argmax(-1).masked_fill(finished, kPad);  // [B]
-    auto ends_now = predicted.eq(kEos) & ~finished;
-    lengths = torch::where(ends_now, torch::full_like(lengths, t), lengths);
-    finished = finished | ends_now;
-    tokens.push_back(predicted);
-    weights.push_back(dense_weights(attention.cross.back(), encoded.source_steps).select(1, 0));  // [B, S]
-    previous = predicted.unsqueeze(1);
-    if (finished.all().item<bool>()) break;
+/// The decoder state between incremental steps: the encoded source, each layer's cache, the step.
+class TransformerSeq2SeqImpl::IncrementalState : public DecoderState {
+ public:
+  IncrementalState(Encoded encoded_, std::vector<TransformerDecoderLayer> layers_)
+      : encoded(std::move(encoded_)), caches(layers_.size()), layers(std::move(layers_)) {}
+  void select_rows(const torch::Tensor& rows) override {
+    for (size_t l = 0; l < layers.size(); ++l) {
+      encoded.cross[l] = layers[l]->cross_attention->select_memory_rows(encoded.cross[l], rows);
+      if (caches[l].self.keys.defined())
+        caches[l].self = layers[l]->self_attention->select_memory_rows(caches[l].self, rows);
+    }
   }
-  return {torch::stack(tokens, 1), lengths, torch::stack(weights, 1)};
+  Encoded encoded;
+  std::vector<DecoderLayerCache> caches;
+  std::vector<TransformerDecoderLayer> layers;
+  int64_t step = 0;
+};
+
+std::unique_ptr<DecoderState> TransformerSeq2SeqImpl::start_decoding(const torch::Tensor& source,
+                                                                    const torch::Tensor& source_lengths) {
+  return std::make_unique<IncrementalState>(encode(source, source_lengths), decoder);
+}
+
+DecoderStep TransformerSeq2SeqImpl::decode_next(DecoderState& state, const torch::Tensor& previous_tokens) {
+  auto& s = dynamic_cast<IncrementalState&>(state);
+  TransformerAttention attention;
+  auto log_probs = decode(previous_tokens.unsqueeze(1), s.step++, s.encoded, &s.caches, &attention);  // [R, 1, V]
+  return {log_probs.select(1, 0), dense_weights(attention.cross.back(), s.encoded.source_steps).select(1, 0)};
 }
 
 }  // namespace attnlab

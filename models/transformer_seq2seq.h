@@ -89,7 +89,9 @@ class TransformerSeq2SeqImpl : public Seq2SeqModelImpl {
   /// Teacher forcing; `attention` holds the last decoder layer's cross-attention (head average).
   Seq2SeqOutput forward(const torch::Tensor& source, const torch::Tensor& source_lengths,
                         const torch::Tensor& target_in) override;
-  Hypotheses greedy(const torch::Tensor& source, const torch::Tensor& source_lengths, int64_t max_steps) override;
+  std::unique_ptr<DecoderState> start_decoding(const torch::Tensor& source, const torch::Tensor& source_lengths) override;
+  /// One step through every decoder layer's cache: step t attends over t cached positions.
+  DecoderStep decode_next(DecoderState& state, const torch::Tensor& previous_tokens) override;
   bool has_attention() const override { return true; }
 
   /// Teacher forcing that also returns the attention of every layer and head.
@@ -110,6 +112,7 @@ class TransformerSeq2SeqImpl : public Seq2SeqModelImpl {
                        std::vector<DecoderLayerCache>* caches, TransformerAttention* attention = nullptr);
 
  private:
+  class IncrementalState;
   torch::Tensor embed(torch::nn::Embedding& table, const torch::Tensor& tokens, int64_t offset);  // [B, T, D]
 
   torch::nn::Embedding source_embedding{nullptr}, target_embedding{nullptr};

@@ -61,6 +61,13 @@ class AttentionImpl : public torch::nn::Module {
     return {};
   }
 
+  /// A prepared memory for other batch rows: row i of the result is row rows[i] of `memory`
+  /// (beam search keeps and repeats rows).
+  virtual AttentionMemory select_memory_rows(const AttentionMemory& memory, const torch::Tensor& rows) {
+    auto pick = [&](const torch::Tensor& t) { return t.defined() ? t.index_select(0, rows) : t; };
+    return {pick(memory.keys), pick(memory.values), pick(memory.key_padding_mask)};
+  }
+
   AttentionOutput forward(const torch::Tensor& query, const torch::Tensor& keys, const torch::Tensor& values,
                           const torch::Tensor& key_padding_mask = {}, const torch::Tensor& attn_mask = {}) {
     return attend({query, attn_mask, {}}, prepare(keys, values, key_padding_mask));

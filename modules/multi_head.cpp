@@ -79,6 +79,12 @@ AttentionOutput MultiHeadAttentionImpl::attend(const AttentionQuery& query, cons
   return out;
 }
 
+AttentionMemory MultiHeadAttentionImpl::select_memory_rows(const AttentionMemory& memory, const torch::Tensor& rows) {
+  const int64_t H = options.heads();
+  auto head_rows = (rows.unsqueeze(1) * H + torch::arange(H, rows.options())).flatten();  // [R x H]
+  return AttentionImpl::select_memory_rows(memory, head_rows);
+}
+
 torch::Tensor MultiHeadAttentionImpl::estimator_loss(const torch::Tensor& sample_log_prob, const torch::Tensor& entropy,
                                                      const torch::Tensor& reward, const torch::Tensor& step_mask) {
   return scope->estimator_loss(sample_log_prob, entropy, reward, step_mask);

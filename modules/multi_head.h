@@ -37,6 +37,8 @@ class MultiHeadAttentionImpl : public AttentionImpl {
   AttentionMemory prepare(const torch::Tensor& keys, const torch::Tensor& values,
                           const torch::Tensor& key_padding_mask) override;
   AttentionOutput attend(const AttentionQuery& query, const AttentionMemory& memory) override;
+  /// Rows of the batch; the memory holds H rows per batch row.
+  AttentionMemory select_memory_rows(const AttentionMemory& memory, const torch::Tensor& rows) override;
   torch::Tensor estimator_loss(const torch::Tensor& sample_log_prob, const torch::Tensor& entropy,
                                const torch::Tensor& reward, const torch::Tensor& step_mask) override;
 

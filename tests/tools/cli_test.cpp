@@ -57,14 +57,15 @@ TEST(Cli, VersionHelpAndList) {
   auto version = attnlab_cli("--version", dir);
   EXPECT_EQ(version.exit_code, 0);
   EXPECT_EQ(version.out.rfind("attnlab ", 0), 0u);
-  for (const char* command : {"run", "validate", "eval", "list", "train-run"}) {
+  for (const char* command : {"run", "validate", "eval", "list", "train-run", "bench"}) {
     auto help = attnlab_cli(std::string(command) + " --help", dir);
     EXPECT_EQ(help.exit_code, 0) << command;
     EXPECT_NE(help.out.find("Example:\n  attnlab " + std::string(command)), std::string::npos) << help.out;
   }
   auto list = attnlab_cli("list", dir);
   EXPECT_EQ(list.exit_code, 0);
-  for (const char* line : {"attention:", "  none ", "  bahdanau ", "model:", "task:", "tokenizer:", "optimizer:",
+  for (const char* line : {"attention:", "  none ", "  bahdanau ", "  local_m ", "  local_p ", "  hard ", "  multi_head ",
+                           "scope:", "score:", "model:", "  transformer ", "task:", "tokenizer:", "optimizer:",
                            "  adamw ", "schedule:", "  inverse_sqrt "})
     EXPECT_NE(list.out.find(line), std::string::npos) << line;
   auto unknown = attnlab_cli("frobnicate", dir);

@@ -51,6 +51,12 @@ class CopyOracle : public Seq2SeqModelImpl {
     return torch::tensor(5.0);
   }
   torch::Tensor last_reward, last_step_mask;
+  std::unique_ptr<DecoderState> start_decoding(const torch::Tensor&, const torch::Tensor&) override {
+    TORCH_CHECK(false, "CopyOracle decodes with greedy() only");
+  }
+  DecoderStep decode_next(DecoderState&, const torch::Tensor&) override {
+    TORCH_CHECK(false, "CopyOracle decodes with greedy() only");
+  }
   Hypotheses greedy(const torch::Tensor& source, const torch::Tensor& lengths, int64_t max_steps) override {
     return {predictions(source, lengths, max_steps), lengths, copy_attention(source, max_steps)};
   }
