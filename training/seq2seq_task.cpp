@@ -24,10 +24,12 @@ TrainLoss Seq2SeqTask::train_loss(const std::vector<int64_t>& examples) {
   auto loss = torch::nll_loss(out.log_probs.flatten(0, 1), batch.target_out.flatten(), {},
                               at::Reduction::Mean, kPad);
   // A score-function estimator (hard attention, REINFORCE) adds its term; its reward is each
-  // sequence's log-likelihood log p(y | sampled alignments), as in Xu et al. 2015.
+  // sequence's log-likelihood log p(y | sampled alignments) (Xu et al. 2015) per target token,
+  // so that sequences of different lengths are compared by how well they were attended, not
+  // by their length.
   auto step_mask = batch.target_out.ne(kPad);  // [B, T]
   auto token_log_probs = out.log_probs.gather(-1, batch.target_out.unsqueeze(-1)).squeeze(-1);  // [B, T]
-  auto reward = (token_log_probs * step_mask).sum(1).detach();                                    // [B]
+  auto reward = ((token_log_probs * step_mask).sum(1) / step_mask.sum(1)).detach();               // [B]
   if (auto extra = model_->estimator_loss(out, reward, step_mask); extra.defined()) loss = loss + extra;
   return {loss, batch.target_tokens()};
 }

@@ -133,7 +133,7 @@ TEST(Seq2SeqTask, AttentionEntropyIsZeroForOneHotWeights) {
   EXPECT_EQ(entropy[2].item<double>(), 0.0);
 }
 
-TEST(Seq2SeqTask, TheModelsEstimatorLossIsAddedWithTheSequenceLogLikelihoodAsReward) {
+TEST(Seq2SeqTask, TheModelsEstimatorLossIsAddedWithThePerTokenLogLikelihoodAsReward) {
   auto data = make_synthetic_data(SyntheticKind::kCopy, SyntheticOptions().symbols(6).train_lengths({2, 6})
                                                             .test_lengths({2, 6}).train_size(50).valid_size(20)
                                                             .test_size(20));
@@ -153,7 +153,8 @@ TEST(Seq2SeqTask, TheModelsEstimatorLossIsAddedWithTheSequenceLogLikelihoodAsRew
       const int64_t y = batch.target_out[b][t].item<int64_t>();
       if (y != kPad) log_likelihood += out.log_probs[b][t][y].item<double>();
     }
-    EXPECT_NEAR(model->last_reward[b].item<double>(), log_likelihood, 1e-5) << b;
+    const double tokens = batch.target_lengths[b].item<double>();
+    EXPECT_NEAR(model->last_reward[b].item<double>(), log_likelihood / tokens, 1e-5) << b;
     EXPECT_EQ(model->last_step_mask[b].sum().item<int64_t>(), batch.target_lengths[b].item<int64_t>());
   }
 }
