@@ -220,17 +220,23 @@ RunStatus run_experiment(const Experiment& experiment, const RunnerOptions& opti
   return RunStatus::kDone;
 }
 
-json evaluate_run(const std::string& run_dir, const std::vector<std::string>& splits) {
+std::unique_ptr<Task> load_trained_task(const std::string& run_dir) {
   const RunConfig config = read_run_config(config_path_of(run_dir));
   const std::string best = Trainer::best_checkpoint(run_dir);
   if (!fs::exists(best)) throw ExperimentError(best + ": missing (the run has not evaluated yet)");
   auto task = build_task(config.variant.options, config.seed);
+  load_weights(best, *task->model());
+  return task;
+}
+
+json evaluate_run(const std::string& run_dir, const std::vector<std::string>& splits) {
+  auto task = load_trained_task(run_dir);
   const auto known = task->splits();
   for (const auto& split : splits)
     if (std::find(known.begin(), known.end(), split) == known.end())
       throw ExperimentError("--split " + split + ": unknown; known: " + join(known));
-  load_weights(best, *task->model());
   json metrics = json::object();
+  const auto config = read_run_config(config_path_of(run_dir));
   for (const auto& split : splits.empty() ? config.variant.options.eval().splits() : splits)
     metrics[split] = task->evaluate(split);
   return metrics;

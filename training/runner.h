@@ -70,6 +70,10 @@ std::string run_directory(const std::string& out_dir, const std::string& experim
 /// config's eval splits): {split: metrics}. Throws ExperimentError.
 json evaluate_run(const std::string& run_dir, const std::vector<std::string>& splits);
 
+/// A trained run's task with the best checkpoint's weights loaded (the task keeps its data,
+/// tokenizer and model alive). Throws ExperimentError.
+std::unique_ptr<Task> load_trained_task(const std::string& run_dir);
+
 int64_t count_parameters(torch::nn::Module& model);
 
 }  // namespace attnlab

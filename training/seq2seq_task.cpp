@@ -10,9 +10,18 @@
 
 namespace attnlab {
 
+torch::Tensor label_smoothed_nll(const torch::Tensor& log_probs, const torch::Tensor& targets, double epsilon,
+                                 int64_t ignore_index) {
+  auto real = targets.ne(ignore_index);                                                       // [N]
+  auto nll = -log_probs.gather(-1, targets.unsqueeze(-1)).squeeze(-1);                       // [N]
+  auto uniform = -log_probs.mean(-1);                                                         // [N] -(1/V) Σ_v log p_v
+  auto per_target = (1.0 - epsilon) * nll + epsilon * uniform;                                 // [N]
+  return (per_target * real).sum() / real.sum().clamp_min(1);
+}
+
 Seq2SeqTask::Seq2SeqTask(std::shared_ptr<Seq2SeqData> data, std::shared_ptr<Seq2SeqModelImpl> model,
-                         EvalOptions eval)
-    : data_(std::move(data)), model_(std::move(model)), eval_(std::move(eval)) {
+                         EvalOptions eval, Seq2SeqTaskOptions options)
+    : data_(std::move(data)), model_(std::move(model)), eval_(std::move(eval)), options_(options) {
   TORCH_CHECK(data_ && model_, "seq2seq task: needs data and a seq2seq model");
 }
 
@@ -21,8 +30,8 @@ int64_t Seq2SeqTask::train_size() const { return static_cast<int64_t>(data_->spl
 TrainLoss Seq2SeqTask::train_loss(const std::vector<int64_t>& examples) {
   auto batch = make_batch(data_->split("train"), examples);
   auto out = model_->forward(batch.source, batch.source_lengths, batch.target_in);
-  auto loss = torch::nll_loss(out.log_probs.flatten(0, 1), batch.target_out.flatten(), {},
-                              at::Reduction::Mean, kPad);
+  auto loss = label_smoothed_nll(out.log_probs.flatten(0, 1), batch.target_out.flatten(), options_.label_smoothing(),
+                                 kPad);
   // A score-function estimator (hard attention, REINFORCE) adds its term; its reward is each
   // sequence's log-likelihood log p(y | sampled alignments) (Xu et al. 2015) per target token,
   // so that sequences of different lengths are compared by how well they were attended, not

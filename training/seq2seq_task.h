@@ -14,11 +14,30 @@
 
 namespace attnlab {
 
+struct Seq2SeqTaskOptions {
+  /// ε of label smoothing in the training loss (Szegedy et al. 2016; Vaswani et al. 2017 use 0.1):
+  /// the target distribution is (1 - ε) one-hot + ε uniform over the vocabulary. Evaluation
+  /// reports the plain cross-entropy.
+  TORCH_ARG(double, label_smoothing) = 0.0;
+};
+template <class Fields>
+void visit_fields(Fields& f, Seq2SeqTaskOptions& o) {
+  f("label_smoothing", o.label_smoothing(), in_range(0.0, 1.0));
+}
+
+/// Mean over non-ignored targets of -Σ_v q_v log p_v with q = (1 - ε) one-hot(target) + ε / V:
+/// log_probs [N, V], targets [N]; targets equal to `ignore_index` count for nothing.
+torch::Tensor label_smoothed_nll(const torch::Tensor& log_probs, const torch::Tensor& targets, double epsilon,
+                                 int64_t ignore_index);
+
 class Seq2SeqTask : public Task {
  public:
-  Seq2SeqTask(std::shared_ptr<Seq2SeqData> data, std::shared_ptr<Seq2SeqModelImpl> model, EvalOptions eval);
+  Seq2SeqTask(std::shared_ptr<Seq2SeqData> data, std::shared_ptr<Seq2SeqModelImpl> model, EvalOptions eval,
+              Seq2SeqTaskOptions options = {});
 
   std::shared_ptr<torch::nn::Module> model() override { return model_; }
+  Seq2SeqModelImpl& seq2seq_model() { return *model_; }
+  const Tokenizer& tokenizer() const { return *data_->tokenizer; }
   int64_t train_size() const override;
   TrainLoss train_loss(const std::vector<int64_t>& examples) override;
   Metrics evaluate(const std::string& split) override;
@@ -38,6 +57,7 @@ class Seq2SeqTask : public Task {
   std::shared_ptr<Seq2SeqData> data_;
   std::shared_ptr<Seq2SeqModelImpl> model_;
   EvalOptions eval_;
+  Seq2SeqTaskOptions options_;
 };
 
 }  // namespace attnlab

@@ -51,7 +51,7 @@ TEST(Experiment, ResolvesDefaultsAndNamesFromTheFile) {
   EXPECT_EQ(v.options.model().at("hidden"), 16);
   EXPECT_EQ(v.options.model().at("embedding"), 64);  // the default of RnnSeq2SeqOptions
   EXPECT_EQ(v.resolved.at("train").at("optimizer").at("type"), "adam");
-  EXPECT_EQ(v.resolved.at("task"), json({{"type", "seq2seq"}}));
+  EXPECT_EQ(v.resolved.at("task"), json({{"type", "seq2seq"}, {"label_smoothing", 0.0}}));
   EXPECT_EQ(v.options.seeds(), (std::vector<int64_t>{4, 5}));
 }
 

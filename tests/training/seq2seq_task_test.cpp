@@ -187,3 +187,22 @@ TEST(Seq2SeqTask, AttentionMapsShowTheDecodedTokensAgainstTheSource) {
 
 }  // namespace
 }  // namespace attnlab
+
+namespace attnlab {
+namespace {
+
+TEST(LabelSmoothing, MatchesAHandComputedCase) {
+  // Two targets over V = 3 (the second is padding, id 0): p = (0.2, 0.7, 0.1), target 1, ε = 0.1:
+  //   q = (0.1/3, 0.9 + 0.1/3, 0.1/3);  loss = -Σ q log p.
+  auto probs = torch::tensor({0.2, 0.7, 0.1, 0.3, 0.3, 0.4}, torch::kDouble).view({2, 3});
+  auto targets = torch::tensor({int64_t{1}, int64_t{kPad}});
+  const double eps = 0.1;
+  const double expected = -(eps / 3 * std::log(0.2) + (0.9 + eps / 3) * std::log(0.7) + eps / 3 * std::log(0.1));
+  auto loss = label_smoothed_nll(probs.log(), targets, eps, kPad);
+  EXPECT_NEAR(loss.item<double>(), expected, 1e-12);
+  // ε = 0 is the plain negative log-likelihood.
+  EXPECT_NEAR(label_smoothed_nll(probs.log(), targets, 0.0, kPad).item<double>(), -std::log(0.7), 1e-12);
+}
+
+}  // namespace
+}  // namespace attnlab

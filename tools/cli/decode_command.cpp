@@ -1,0 +1,114 @@
+// attnlab decode RUN_DIR: translate source lines from stdin with a trained seq2seq run,
+// by beam search (beam 1: greedy), one output line per input line (or the n best).
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "models/decoding.h"
+#include "tools/cli/cli_options.h"
+#include "tools/cli/commands.h"
+#include "training/runner.h"
+#include "training/seq2seq_task.h"
+#include "tokenizers/special_tokens.h"
+
+namespace attnlab::cli {
+
+namespace {
+
+/// Decodes one batch of tokenized sources and prints its hypotheses in input order.
+void decode_batch(Seq2SeqModelImpl& model, const Tokenizer& tokenizer, const std::vector<std::vector<int64_t>>& sources,
+                  const BeamSearchOptions& beam) {
+  int64_t longest = 1;
+  for (const auto& s : sources) longest = std::max<int64_t>(longest, static_cast<int64_t>(s.size()));
+  const int64_t B = static_cast<int64_t>(sources.size());
+  std::vector<int64_t> ids(B * longest, kPad), lengths(B);
+  for (int64_t b = 0; b < B; ++b) {
+    std::copy(sources[b].begin(), sources[b].end(), ids.begin() + b * longest);
+    lengths[b] = static_cast<int64_t>(sources[b].size());
+  }
+  auto hypotheses = beam_search(model, torch::tensor(ids).view({B, longest}), torch::tensor(lengths), beam);
+  for (const auto& nbest : hypotheses) {
+    if (beam.n_best() == 1) {
+      std::cout << (nbest.empty() ? "" : tokenizer.decode(nbest[0].tokens)) << "\n";
+      continue;
+    }
+    for (size_t k = 0; k < nbest.size(); ++k)
+      std::cout << k + 1 << "\t" << nbest[k].score << "\t" << tokenizer.decode(nbest[k].tokens) << "\n";
+    std::cout << "\n";
+  }
+}
+
+}  // namespace
+
+int decode_command(int argc, char** argv) {
+  cxxopts::Options options("attnlab decode",
+                           "Decode source lines from stdin with a trained seq2seq run (its best checkpoint), by beam "
+                           "search. Prints one output line per input line; with --n-best N > 1, N lines "
+                           "'rank<TAB>score<TAB>output' and a blank line per input.");
+  BeamSearchOptions defaults;
+  options.add_options()("run_dir", "a run directory (holds config.json and checkpoints/)", cxxopts::value<std::string>())(
+      "beam", "beam size (1: greedy)", cxxopts::value<int64_t>()->default_value(std::to_string(defaults.beam())))(
+      "n-best", "hypotheses printed per input", cxxopts::value<int64_t>()->default_value("1"))(
+      "length-penalty", "GNMT length penalty alpha (0: none)",
+      cxxopts::value<double>()->default_value(std::to_string(defaults.length_penalty())))(
+      "max-length-a", "maximum output length a * source length + b: a",
+      cxxopts::value<double>()->default_value(std::to_string(defaults.max_length_a())))(
+      "max-length-b", "... b", cxxopts::value<int64_t>()->default_value(std::to_string(defaults.max_length_b())))(
+      "batch-size", "sentences decoded at once", cxxopts::value<int64_t>()->default_value("64"));
+  int exit_code = kExitOk;
+  auto args = parse_or_exit(options, argc, argv,
+                            "attnlab decode runs/quickstart/bahdanau/seed-1 --beam 5 --n-best 3 < sources.txt",
+                            exit_code, "run_dir", "RUN_DIR");
+  if (!args) return exit_code;
+  BeamSearchOptions beam;
+  beam.beam((*args)["beam"].as<int64_t>())
+      .n_best((*args)["n-best"].as<int64_t>())
+      .length_penalty((*args)["length-penalty"].as<double>())
+      .max_length_a((*args)["max-length-a"].as<double>())
+      .max_length_b((*args)["max-length-b"].as<int64_t>());
+  const int64_t batch_size = (*args)["batch-size"].as<int64_t>();
+  if (beam.beam() < 1 || beam.n_best() < 1 || beam.n_best() > beam.beam() || batch_size < 1 ||
+      beam.length_penalty() < 0 || beam.max_length_a() < 0 || beam.max_length_b() < 0) {
+    std::cerr << "attnlab decode: need --beam >= 1, 1 <= --n-best <= --beam, --batch-size >= 1 and "
+                 "non-negative length options\n";
+    return kExitBadInput;
+  }
+  const std::string run_dir = (*args)["run_dir"].as<std::string>();
+  std::unique_ptr<Task> task;
+  try {
+    task = load_trained_task(run_dir);
+  } catch (const ExperimentError& e) {
+    std::cerr << e.what() << "\n";
+    return kExitBadInput;
+  }
+  auto* seq2seq = dynamic_cast<Seq2SeqTask*>(task.get());
+  if (!seq2seq) {
+    std::cerr << run_dir << ": not a sequence-to-sequence run\n";
+    return kExitBadInput;
+  }
+  torch::NoGradGuard no_grad;
+  seq2seq->seq2seq_model().eval();
+  const Tokenizer& tokenizer = seq2seq->tokenizer();
+  // Empty lines give empty outputs (the model needs at least one source token).
+  std::vector<std::vector<int64_t>> pending;
+  auto flush = [&] {
+    if (!pending.empty()) decode_batch(seq2seq->seq2seq_model(), tokenizer, pending, beam);
+    pending.clear();
+  };
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    auto ids = tokenizer.encode(line);
+    if (ids.empty()) {
+      flush();
+      std::cout << (beam.n_best() == 1 ? "\n" : "\n\n");
+      continue;
+    }
+    pending.push_back(std::move(ids));
+    if (static_cast<int64_t>(pending.size()) == batch_size) flush();
+  }
+  flush();
+  return kExitOk;
+}
+
+}  // namespace attnlab::cli
