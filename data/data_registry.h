@@ -1,14 +1,15 @@
 #pragma once
-// The data family: where a task's examples come from.
+// The data family: where a task's examples come from (sequence pairs, documents).
 
 #include <memory>
 
-#include "data/seq2seq_data.h"
+#include "data/dataset.h"
 #include "modules/registry.h"
 
 namespace attnlab {
 
-using Seq2SeqDataRegistry = Registry<std::shared_ptr<Seq2SeqData>>;
-const Seq2SeqDataRegistry& seq2seq_data_registry();
+/// Every dataset a task can read; the task checks that it is of its kind.
+using DataRegistry = Registry<std::shared_ptr<Dataset>>;
+const DataRegistry& data_registry();
 
 }  // namespace attnlab

@@ -18,6 +18,12 @@ const std::vector<Seq2SeqExample>& Seq2SeqData::split(const std::string& name) c
   return it->second;
 }
 
+std::vector<std::string> Seq2SeqData::split_names() const {
+  std::vector<std::string> names;
+  for (const auto& s : splits) names.push_back(s.first);
+  return names;
+}
+
 int64_t Seq2SeqBatch::target_tokens() const { return target_lengths.sum().item<int64_t>(); }
 
 Seq2SeqBatch make_batch(const std::vector<Seq2SeqExample>& examples, const std::vector<int64_t>& indices) {

@@ -10,6 +10,7 @@
 
 #include <torch/torch.h>
 
+#include "data/dataset.h"
 #include "tokenizers/tokenizer.h"
 
 namespace attnlab {
@@ -22,10 +23,10 @@ struct Seq2SeqExample {
 };
 
 /// A dataset's splits ("train", "valid", "test") and the tokenizer of its ids.
-struct Seq2SeqData {
+struct Seq2SeqData : Dataset {
   std::map<std::string, std::vector<Seq2SeqExample>> splits;
-  std::shared_ptr<Tokenizer> tokenizer;
   const std::vector<Seq2SeqExample>& split(const std::string& name) const;
+  std::vector<std::string> split_names() const override;
 };
 
 struct Seq2SeqBatch {

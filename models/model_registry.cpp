@@ -1,5 +1,6 @@
 #include "models/model_registry.h"
 
+#include "models/document_classifier.h"
 #include "models/rnn_seq2seq.h"
 #include "models/transformer_seq2seq.h"
 
@@ -20,6 +21,13 @@ const ModelRegistry& model_registry() {
                        TransformerSeq2SeqOptions(0, 0), [](TransformerSeq2SeqOptions o, ModelDims dims) -> Product {
                          o.source_vocab(dims.source_vocab).target_vocab(dims.target_vocab);
                          return std::make_shared<TransformerSeq2SeqImpl>(o);
+                       }),
+                   options_entry<Product, ModelDims>(
+                       "document_classifier",
+                       "documents: hierarchical attention network (Yang et al. 2016), flat attention or mean pooling",
+                       DocumentClassifierOptions(0, 0), [](DocumentClassifierOptions o, ModelDims dims) -> Product {
+                         o.vocab(dims.source_vocab).classes(dims.classes);
+                         return std::make_shared<DocumentClassifierImpl>(o);
                        }),
                });
   return registry;

@@ -11,6 +11,7 @@ namespace attnlab {
 struct ModelDims {
   int64_t source_vocab;
   int64_t target_vocab;
+  int64_t classes = 0;  // classification models: number of classes
 };
 
 using ModelRegistry = Registry<std::shared_ptr<torch::nn::Module>, ModelDims>;

@@ -35,7 +35,7 @@ void visit_fields(Fields& f, ExperimentOptions& o) {
   f("description", o.description());
   f.nested("task", o.task(), task_registry());
   f.require("data");
-  f.nested("data", o.data(), seq2seq_data_registry());
+  f.nested("data", o.data(), data_registry());
   f.require("model");
   f.nested("model", o.model(), model_registry());
   f.object("train", o.train());

@@ -1,5 +1,6 @@
 #include "training/task_registry.h"
 
+#include "training/classification_task.h"
 #include "training/experiment_options.h"
 #include "training/seq2seq_task.h"
 
@@ -7,15 +8,31 @@ namespace attnlab {
 
 namespace {
 
-std::unique_ptr<Task> make_seq2seq_task(const ExperimentOptions& config) {
-  auto data = seq2seq_data_registry().create(config.data());
+std::unique_ptr<Task> make_seq2seq_task(const Seq2SeqTaskOptions& options, const ExperimentOptions& config) {
+  auto data = std::dynamic_pointer_cast<Seq2SeqData>(data_registry().create(config.data()));
+  if (!data)
+    throw ConfigError("/data/type", "\"" + config.data().at("type").get<std::string>() +
+                                        "\" is not sequence-to-sequence data");
   const int64_t vocab = data->tokenizer->vocab_size();
   auto model = std::dynamic_pointer_cast<Seq2SeqModelImpl>(
       model_registry().create(config.model(), ModelDims{vocab, vocab}));
   if (!model)
     throw ConfigError("/model/type", "\"" + config.model().at("type").get<std::string>() +
                                          "\" is not a sequence-to-sequence model");
-  return std::make_unique<Seq2SeqTask>(std::move(data), std::move(model), config.eval());
+  return std::make_unique<Seq2SeqTask>(std::move(data), std::move(model), config.eval(), options);
+}
+
+std::unique_ptr<Task> make_classification_task(const ExperimentOptions& config) {
+  auto data = std::dynamic_pointer_cast<DocumentData>(data_registry().create(config.data()));
+  if (!data)
+    throw ConfigError("/data/type", "\"" + config.data().at("type").get<std::string>() + "\" is not document data");
+  const int64_t vocab = data->tokenizer->vocab_size(), classes = static_cast<int64_t>(data->labels.size());
+  auto model = std::dynamic_pointer_cast<DocumentClassifierImpl>(
+      model_registry().create(config.model(), ModelDims{vocab, 0, classes}));
+  if (!model)
+    throw ConfigError("/model/type", "\"" + config.model().at("type").get<std::string>() +
+                                         "\" is not a document classifier");
+  return std::make_unique<ClassificationTask>(std::move(data), std::move(model), config.eval());
 }
 
 }  // namespace
@@ -25,7 +42,12 @@ const TaskRegistry& task_registry() {
       "task", {
                   options_entry<std::unique_ptr<Task>, const ExperimentOptions&>(
                       "seq2seq", "sequence to sequence: teacher-forced cross-entropy; accuracy, exact match, alignment",
-                      NoOptions{}, [](const NoOptions&, const ExperimentOptions& c) { return make_seq2seq_task(c); }),
+                      Seq2SeqTaskOptions{}, [](const Seq2SeqTaskOptions& o, const ExperimentOptions& c) {
+                        return make_seq2seq_task(o, c);
+                      }),
+                  options_entry<std::unique_ptr<Task>, const ExperimentOptions&>(
+                      "classification", "documents to classes: cross-entropy; accuracy, macro-F1, sentence attention",
+                      NoOptions{}, [](const NoOptions&, const ExperimentOptions& c) { return make_classification_task(c); }),
               });
   return registry;
 }

@@ -81,14 +81,14 @@ TEST(Synthetic, SameSeedSameDataOtherSeedOtherData) {
 
 TEST(Synthetic, ConfigAskingForTooManyDistinctSequencesNamesTheField) {
   try {
-    seq2seq_data_registry().resolve(json::parse(R"({"type": "copy", "symbols": 2, "train_lengths": [1, 2],
+    data_registry().resolve(json::parse(R"({"type": "copy", "symbols": 2, "train_lengths": [1, 2],
                                                     "train_size": 100})"), "/data");
     FAIL() << "no error";
   } catch (const ConfigError& e) {
     EXPECT_EQ(e.pointer(), "/data/train_size");
     EXPECT_NE(e.message().find("at most half of the 6 distinct sequences"), std::string::npos) << e.message();
   }
-  EXPECT_THROW(seq2seq_data_registry().resolve(json::parse(R"({"type": "copy", "test_lengths": [1, 1]})"), "/data"),
+  EXPECT_THROW(data_registry().resolve(json::parse(R"({"type": "copy", "test_lengths": [1, 1]})"), "/data"),
                ConfigError);
 }
 

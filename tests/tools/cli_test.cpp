@@ -6,8 +6,10 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <sstream>
 #include <thread>
 
 #include "tests/test_support.h"
@@ -32,10 +34,10 @@ struct CliResult {
 
 std::string quote(const std::string& s) { return "'" + s + "'"; }
 
-CliResult attnlab_cli(const std::string& args, const TempDir& dir) {
+CliResult attnlab_cli(const std::string& args, const TempDir& dir, const std::string& stdin_path = "/dev/null") {
   const std::string out = dir.file("stdout.txt"), err = dir.file("stderr.txt");
-  const std::string command =
-      std::string(ATTNLAB_BINARY) + " " + args + " > " + quote(out) + " 2> " + quote(err) + " < /dev/null";
+  const std::string command = std::string(ATTNLAB_BINARY) + " " + args + " > " + quote(out) + " 2> " + quote(err) +
+                              " < " + quote(stdin_path);
   const int status = std::system(command.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(out), read_text(err)};
 }
@@ -57,7 +59,7 @@ TEST(Cli, VersionHelpAndList) {
   auto version = attnlab_cli("--version", dir);
   EXPECT_EQ(version.exit_code, 0);
   EXPECT_EQ(version.out.rfind("attnlab ", 0), 0u);
-  for (const char* command : {"run", "validate", "eval", "list", "train-run", "bench"}) {
+  for (const char* command : {"run", "validate", "eval", "decode", "classify", "list", "train-run", "bench"}) {
     auto help = attnlab_cli(std::string(command) + " --help", dir);
     EXPECT_EQ(help.exit_code, 0) << command;
     EXPECT_NE(help.out.find("Example:\n  attnlab " + std::string(command)), std::string::npos) << help.out;
@@ -146,6 +148,31 @@ TEST(EndToEnd, TinyExperimentTrainsEvaluatesAndWritesTheTable) {
   const json recorded = json::parse(read_text((run / "results.json").string()))["metrics"];
   EXPECT_DOUBLE_EQ(evaluated["test"]["exact_match"].get<double>(), recorded["test"]["exact_match"].get<double>());
   EXPECT_DOUBLE_EQ(evaluated["test"]["loss"].get<double>(), recorded["test"]["loss"].get<double>());
+
+  // Attention maps of the first test examples, for the model with attention only.
+  EXPECT_TRUE(fs::exists(run / "attention" / "test-0.json"));
+  EXPECT_TRUE(fs::exists(run / "attention" / "test-2.svg"));
+  EXPECT_FALSE(fs::exists(fs::path(out) / "tiny" / "none" / "seed-1" / "attention"));
+
+  // decode: one output line per input line (an empty input gives an empty output) ...
+  write_text(dir.file("sources.txt"), "1 2 3\n\n0 1 2 3\n");
+  auto decoded = attnlab_cli("decode " + quote(run.string()) + " --beam 3", dir, dir.file("sources.txt"));
+  ASSERT_EQ(decoded.exit_code, 0) << decoded.err;
+  ASSERT_EQ(std::count(decoded.out.begin(), decoded.out.end(), '\n'), 3) << decoded.out;
+  EXPECT_EQ(decoded.out.find("\n\n"), decoded.out.find('\n'));  // the second line is empty
+  // ... or the n best with their scores, best first, and a blank line after each input.
+  auto nbest = attnlab_cli("decode " + quote(run.string()) + " --beam 3 --n-best 2", dir, dir.file("sources.txt"));
+  ASSERT_EQ(nbest.exit_code, 0) << nbest.err;
+  std::istringstream lines(nbest.out);
+  std::string first, second;
+  std::getline(lines, first);
+  std::getline(lines, second);
+  ASSERT_EQ(first.rfind("1\t", 0), 0u) << nbest.out;
+  ASSERT_EQ(second.rfind("2\t", 0), 0u) << nbest.out;
+  EXPECT_GE(std::stod(first.substr(2)), std::stod(second.substr(2)));
+  auto bad_beam = attnlab_cli("decode " + quote(run.string()) + " --beam 0", dir, dir.file("sources.txt"));
+  EXPECT_EQ(bad_beam.exit_code, 2);
+  EXPECT_NE(bad_beam.err.find("--beam >= 1"), std::string::npos) << bad_beam.err;
 
   // Two runs at a time, each in a worker process, give the same figures (one thread each).
   const std::string parallel_out = dir.file("parallel");

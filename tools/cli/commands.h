@@ -14,5 +14,7 @@ int validate_command(int argc, char** argv);
 int eval_command(int argc, char** argv);
 int list_command(int argc, char** argv);
 int train_run_command(int argc, char** argv);
+int decode_command(int argc, char** argv);
+int classify_command(int argc, char** argv);
 
 }  // namespace attnlab::cli

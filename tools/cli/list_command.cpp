@@ -33,7 +33,7 @@ int list_command(int argc, char** argv) {
   print_family(scope_registry());
   print_family(model_registry());
   print_family(task_registry());
-  print_family(seq2seq_data_registry());
+  print_family(data_registry());
   print_family(tokenizer_registry());
   print_family(optimizer_registry());
   print_family(schedule_registry());

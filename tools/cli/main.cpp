@@ -20,6 +20,8 @@ const Command kCommands[] = {
     {"run", attnlab::cli::run_command, "train and evaluate every variant x seed of an experiment, print the table"},
     {"validate", attnlab::cli::validate_command, "check an experiment file and print each variant's resolved config"},
     {"eval", attnlab::cli::eval_command, "re-evaluate a trained run from its best checkpoint"},
+    {"decode", attnlab::cli::decode_command, "decode source lines from stdin with a trained run (beam search)"},
+    {"classify", attnlab::cli::classify_command, "classify documents from stdin with a trained classification run"},
     {"list", attnlab::cli::list_command, "list every registered name by family"},
     {"train-run", attnlab::cli::train_run_command, "train one run directory from its config.json (a worker of run --jobs)"},
     {"bench", attnlab::cli::bench_command, "time forward + backward of every registered attention (bench attention)"},

@@ -1,0 +1,72 @@
+#include "models/document_classifier.h"
+
+#include "modules/masks.h"
+#include "tokenizers/special_tokens.h"
+
+namespace attnlab {
+
+void validate_options(const DocumentClassifierOptions& o, const std::string& pointer) {
+  if (o.encoder() == "gru" && o.hidden() % 2 != 0)
+    throw ConfigError(pointer_join(pointer, "hidden"),
+                      "must be even with encoder \"gru\" (H/2 units per direction), got " + std::to_string(o.hidden()));
+}
+
+DocumentClassifierImpl::DocumentClassifierImpl(const DocumentClassifierOptions& options_) : options(options_) {
+  const auto& o = options;
+  TORCH_CHECK(o.vocab() > 0 && o.classes() > 1, "document classifier: needs a vocabulary and two classes or more");
+  validate_options(o, "");
+  const int64_t E = o.embedding(), H = o.hidden();
+  embedding = register_module("embedding", torch::nn::Embedding(torch::nn::EmbeddingOptions(o.vocab(), E).padding_idx(kPad)));
+  dropout = register_module("dropout", torch::nn::Dropout(o.dropout()));
+  auto encoder = [&](int64_t input) {
+    return SequenceEncoder(SequenceEncoderOptions(input, H)
+                               .kind(o.encoder())
+                               .dropout(o.dropout())
+                               .layers(o.self_attention_layers())
+                               .self_attention(o.self_attention())
+                               .feed_forward(4 * H));
+  };
+  auto pooling = [&](const json& spec) {
+    return AttentionPooling(H, attention_registry().create(spec, AttentionDims{H, H}));
+  };
+  if (o.structure() != "mean_pool") {
+    word_encoder = register_module("word_encoder", encoder(E));
+    word_pooling = register_module("word_pooling", pooling(o.word_pooling()));
+  }
+  if (o.structure() == "hierarchical") {
+    sentence_encoder = register_module("sentence_encoder", encoder(H));
+    sentence_pooling = register_module("sentence_pooling", pooling(o.sentence_pooling()));
+  }
+  output = register_module("output", torch::nn::Linear(o.structure() == "mean_pool" ? E : H, o.classes()));
+}
+
+DocumentOutput DocumentClassifierImpl::forward(const DocumentInput& in) {
+  DocumentOutput out;
+  torch::Tensor document;  // [B, H] (or [B, E] for mean_pool)
+  if (options.structure() == "mean_pool") {
+    auto real = in.flat_words.ne(kPad).unsqueeze(-1).to(torch::kFloat);   // [B, L, 1]
+    auto summed = (embedding(in.flat_words) * real).sum(1);                // [B, E]
+    document = summed / in.flat_lengths.clamp_min(1).unsqueeze(1).to(summed.scalar_type());
+  } else if (options.structure() == "flat") {
+    auto h = word_encoder(dropout(embedding(in.flat_words)), in.flat_lengths);  // [B, L, H]
+    auto pooled = word_pooling(h, key_padding_mask_from_lengths(in.flat_lengths, h.size(1)));
+    document = pooled.pooled;
+    out.word_weights = pooled.weights;  // [B, L]
+  } else {
+    const int64_t B = in.words.size(0), N = in.words.size(1), W = in.words.size(2);
+    auto words = in.words.flatten(0, 1);                     // [B x N, W]
+    auto lengths = in.sentence_lengths.flatten();            // [B x N]
+    auto h = word_encoder(dropout(embedding(words)), lengths);  // [B x N, W, H]
+    auto by_word = word_pooling(h, key_padding_mask_from_lengths(lengths, W));
+    auto sentences = by_word.pooled.unflatten(0, {B, N});    // [B, N, H]
+    out.word_weights = by_word.weights.unflatten(0, {B, N});  // [B, N, W]
+    auto s = sentence_encoder(sentences, in.sentence_counts);  // [B, N, H]
+    auto by_sentence = sentence_pooling(s, key_padding_mask_from_lengths(in.sentence_counts, N));
+    document = by_sentence.pooled;
+    out.sentence_weights = by_sentence.weights;  // [B, N]
+  }
+  out.log_probs = torch::log_softmax(output(dropout(document)), -1);  // [B, C]
+  return out;
+}
+
+}  // namespace attnlab
