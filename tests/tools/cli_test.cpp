@@ -59,7 +59,8 @@ TEST(Cli, VersionHelpAndList) {
   auto version = attnlab_cli("--version", dir);
   EXPECT_EQ(version.exit_code, 0);
   EXPECT_EQ(version.out.rfind("attnlab ", 0), 0u);
-  for (const char* command : {"run", "validate", "eval", "decode", "classify", "list", "train-run", "bench"}) {
+  for (const char* command :
+       {"run", "validate", "eval", "decode", "classify", "list", "train-run", "bench", "bench attention", "bench model"}) {
     auto help = attnlab_cli(std::string(command) + " --help", dir);
     EXPECT_EQ(help.exit_code, 0) << command;
     EXPECT_NE(help.out.find("Example:\n  attnlab " + std::string(command)), std::string::npos) << help.out;
@@ -79,6 +80,31 @@ TEST(Cli, VersionHelpAndList) {
   auto bad_flag = attnlab_cli("run --bogus x.json", dir);
   EXPECT_EQ(bad_flag.exit_code, 2);
   EXPECT_NE(bad_flag.err.find("bogus"), std::string::npos);
+}
+
+// The benchmarks print figures; here only that each runs at tiny sizes and prints its rows.
+TEST(EndToEnd, BenchmarksRunAtTinySizesAndRejectBadArguments) {
+  TempDir dir;
+  auto model = attnlab_cli("bench model --batch 2 --length 3 --vocab 12 --sentences 3 --beam 2 --repeats 1 --threads 1",
+                           dir);
+  ASSERT_EQ(model.exit_code, 0) << model.err;
+  for (const char* row : {"\ntransformer ", "\nrnn_bahdanau "}) EXPECT_NE(model.out.find(row), std::string::npos) << model.out;
+  EXPECT_NE(model.out.find("4 sentences of exactly 3 tokens"), std::string::npos) << model.out;  // whole batches
+  auto attention =
+      attnlab_cli("bench attention --lengths 4,8 --batch 2 --dims 16 --repeats 1 --threads 1 --only local_m", dir);
+  ASSERT_EQ(attention.exit_code, 0) << attention.err;
+  EXPECT_NE(attention.out.find("local_m dot"), std::string::npos) << attention.out;
+  EXPECT_NE(attention.out.find("time(T=8) / time(T=4)"), std::string::npos) << attention.out;
+
+  auto missing = attnlab_cli("bench", dir);
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_EQ(missing.err, "attnlab bench: missing the benchmark: attention or model (see attnlab bench --help)\n");
+  auto unknown = attnlab_cli("bench speed", dir);
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("unknown benchmark \"speed\"; known: attention, model"), std::string::npos);
+  auto bad_length = attnlab_cli("bench model --length 1", dir);
+  EXPECT_EQ(bad_length.exit_code, 2);
+  EXPECT_EQ(bad_length.err, "attnlab bench model: --length must be at least 2 (see attnlab bench model --help)\n");
 }
 
 TEST(EndToEnd, TypoGivesOnePointerLineExitTwoAndNoRunDirectory) {

@@ -1,10 +1,14 @@
 #pragma once
-// attnlab bench: timing of the registered building blocks (see bench_command.cpp).
+// attnlab bench: benchmarks that print figures (never timed unit tests).
+//   bench attention (bench_attention.cpp): forward + backward of every registered attention.
+//   bench model (bench_model.cpp): training and decoding speed and peak memory of whole models.
 
 namespace attnlab::cli {
 
-/// `attnlab bench attention [options]`: forward + backward time of every registered attention.
-/// Returns 0 on success, 1 on failure while running, 2 on a bad command line.
+/// `attnlab bench attention|model [options]`: dispatches to the benchmark named first.
+/// Each returns 0 on success, 1 on failure while running, 2 on a bad command line.
 int bench_command(int argc, char** argv);
+int bench_attention_command(int argc, char** argv);
+int bench_model_command(int argc, char** argv);
 
 }  // namespace attnlab::cli

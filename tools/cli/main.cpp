@@ -24,7 +24,7 @@ const Command kCommands[] = {
     {"classify", attnlab::cli::classify_command, "classify documents from stdin with a trained classification run"},
     {"list", attnlab::cli::list_command, "list every registered name by family"},
     {"train-run", attnlab::cli::train_run_command, "train one run directory from its config.json (a worker of run --jobs)"},
-    {"bench", attnlab::cli::bench_command, "time forward + backward of every registered attention (bench attention)"},
+    {"bench", attnlab::cli::bench_command, "benchmarks: attention (forward + backward by length), model (train and decode speed, memory)"},
 };
 
 void usage(std::ostream& out) {

@@ -1,0 +1,233 @@
+// attnlab bench model: how fast whole seq2seq models train and decode at fixed sizes, and how
+// much memory they take: the Transformer against the Bahdanau RNN encoder-decoder.
+//
+// Legend: B batch, S source steps, T target steps (S = T = --length), V vocabulary (source =
+//         target), K beam size, N decoded sentences.
+//   inputs: random ids in [first non-special id, V), every sentence exactly --length long, so
+//           there is no padding and every model does the same work.
+//   training step: forward with teacher forcing [B, T] -> label-smoothed NLL (ε = 0.1) ->
+//           backward -> Adam step; tokens/s counts target tokens (B·T per step), as the run
+//           table's tokens/s does.
+//   decoding: N sentences in batches of B, greedy and beam K, with the end-of-sentence token
+//           forbidden until --length tokens (untrained models would otherwise stop at random
+//           points), so every hypothesis is exactly --length tokens long.
+//   memory: peak resident set size of the process while a model is built, trained and decoded
+//           (the peak is restarted before each model; it includes LibTorch's own footprint,
+//           printed as "process before").
+
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <thread>
+
+#include "models/decoding.h"
+#include "models/model_registry.h"
+#include "models/seq2seq_model.h"
+#include "tokenizers/special_tokens.h"
+#include "tools/cli/bench_command.h"
+#include "tools/cli/bench_support.h"
+#include "tools/cli/cli_options.h"
+#include "tools/cli/commands.h"
+#include "training/optimizers.h"
+#include "training/seq2seq_task.h"
+
+namespace attnlab::cli {
+
+namespace {
+
+constexpr double kMiB = 1024.0 * 1024.0;
+
+struct BenchModel {
+  std::string name;
+  json spec;  // model_registry() spec
+};
+
+std::vector<BenchModel> bench_models() {
+  const json heads = {{"type", "multi_head"}, {"heads", 8}, {"score", "scaled_dot"}, {"scope", "global"}};
+  return {
+      {"transformer", {{"type", "transformer"},
+                       {"dims", 256},
+                       {"feed_forward", 1024},
+                       {"encoder_layers", 3},
+                       {"decoder_layers", 3},
+                       {"dropout", 0.1},
+                       {"encoder_attention", heads},
+                       {"decoder_attention", heads},
+                       {"cross_attention", heads}}},
+      {"rnn_bahdanau", {{"type", "rnn_seq2seq"},
+                        {"embedding", 256},
+                        {"hidden", 256},
+                        {"dropout", 0.1},
+                        {"decoder", "bahdanau"},
+                        {"attention", {{"type", "bahdanau"}}}}},
+  };
+}
+
+/// Decodes like `model` but forbids the end-of-sentence token, so that greedy and beam search
+/// always run to their maximum length.
+class NoEndOfSentence : public Seq2SeqModelImpl {
+ public:
+  explicit NoEndOfSentence(Seq2SeqModelImpl& model) : model_(model) {}
+  Seq2SeqOutput forward(const torch::Tensor& source, const torch::Tensor& source_lengths,
+                        const torch::Tensor& target_in) override {
+    return model_.forward(source, source_lengths, target_in);
+  }
+  bool has_attention() const override { return model_.has_attention(); }
+  std::unique_ptr<DecoderState> start_decoding(const torch::Tensor& source,
+                                               const torch::Tensor& source_lengths) override {
+    return model_.start_decoding(source, source_lengths);
+  }
+  DecoderStep decode_next(DecoderState& state, const torch::Tensor& previous_tokens) override {
+    auto step = model_.decode_next(state, previous_tokens);
+    step.log_probs = step.log_probs.index_fill(1, torch::tensor({kEos}), -std::numeric_limits<float>::infinity());
+    return step;
+  }
+
+ private:
+  Seq2SeqModelImpl& model_;
+};
+
+struct Sizes {
+  int64_t batch, length, vocab, sentences, beam;
+  int repeats;
+};
+
+/// Random full-length sentences: source [B, S], lengths [B], target_in [B, T], target_out [B, T].
+struct RandomBatch {
+  torch::Tensor source, source_lengths, target_in, target_out;
+};
+RandomBatch random_batch(const Sizes& s) {
+  auto ids = [&] { return torch::randint(kNumSpecialTokens, s.vocab, {s.batch, s.length}, torch::kLong); };
+  RandomBatch b;
+  b.source = ids();
+  b.source_lengths = torch::full({s.batch}, s.length, torch::kLong);
+  auto target = ids();
+  auto bos = torch::full({s.batch, 1}, kBos, torch::kLong), eos = torch::full({s.batch, 1}, kEos, torch::kLong);
+  b.target_in = torch::cat({bos, target.narrow(1, 0, s.length - 1)}, 1);
+  b.target_out = torch::cat({target.narrow(1, 1, s.length - 1), eos}, 1);
+  return b;
+}
+
+struct ModelFigures {
+  int64_t parameters = 0;
+  double train_ms = 0, greedy_ms = 0, beam_ms = 0;  // per batch (training step) or per N sentences
+  std::optional<double> peak_bytes;
+};
+
+ModelFigures measure(const BenchModel& bench, const Sizes& s) {
+  torch::manual_seed(0);
+  const auto& registry = model_registry();
+  auto module = registry.create(registry.resolve(bench.spec, ""), ModelDims{s.vocab, s.vocab});
+  auto model = std::dynamic_pointer_cast<Seq2SeqModelImpl>(module);
+  TORCH_CHECK(model, "bench model: ", bench.name, " is not a seq2seq model");
+  ModelFigures figures;
+  for (const auto& p : model->parameters()) figures.parameters += p.numel();
+
+  // Training: one optimizer step per batch.
+  model->train();
+  auto optimizer = optimizer_registry().create(optimizer_registry().resolve(json{{"type", "adam"}, {"lr", 1e-4}}, ""),
+                                               model->parameters());
+  const auto batch = random_batch(s);
+  figures.train_ms = median_ms(
+      [&] {
+        auto out = model->forward(batch.source, batch.source_lengths, batch.target_in);
+        auto loss = label_smoothed_nll(out.log_probs.flatten(0, 1), batch.target_out.flatten(), 0.1, kPad);
+        loss.backward();
+        optimizer->step();
+      },
+      [&] { optimizer->zero_grad(); }, s.repeats);
+
+  // Decoding: N sentences in batches of B.
+  model->eval();
+  torch::NoGradGuard no_grad;
+  NoEndOfSentence decoder(*model);
+  std::vector<RandomBatch> batches;
+  for (int64_t done = 0; done < s.sentences; done += s.batch) batches.push_back(random_batch(s));
+  // The figures are for hypotheses of exactly --length tokens: check that decoding ran that far.
+  const auto probe = greedy_decode(decoder, batches[0].source, batches[0].source_lengths, s.length);
+  TORCH_CHECK(probe.lengths.eq(s.length).all().item<bool>(), "bench model: ", bench.name,
+              " decoded hypotheses shorter than --length");
+  const auto beam = BeamSearchOptions().beam(s.beam).max_length_a(0).max_length_b(s.length);
+  figures.greedy_ms = median_ms(
+      [&] {
+        for (const auto& b : batches) greedy_decode(decoder, b.source, b.source_lengths, s.length);
+      },
+      [] {}, s.repeats);
+  figures.beam_ms = median_ms(
+      [&] {
+        for (const auto& b : batches) beam_search(decoder, b.source, b.source_lengths, beam);
+      },
+      [] {}, s.repeats);
+  figures.peak_bytes = peak_resident_bytes();
+  return figures;
+}
+
+std::string mebibytes(const std::optional<double>& bytes) { return bytes ? fixed(*bytes / kMiB, 0) : "n/a"; }
+
+}  // namespace
+
+int bench_model_command(int argc, char** argv) {
+  cxxopts::Options options("attnlab bench model",
+                           "Training tokens/s, decoding sentences/s (greedy and beam search) and peak resident memory "
+                           "of the Transformer (d=256, ff=1024, 3+3 layers, 8 heads) and the Bahdanau RNN "
+                           "encoder-decoder (bi-GRU 256, embeddings 256), on random sentences of a fixed length.");
+  const unsigned hardware = std::max(1u, std::thread::hardware_concurrency());
+  options.add_options()("batch", "sentences per training step and per decoding batch (B)",
+                        cxxopts::value<int64_t>()->default_value("32"))(
+      "length", "source and target tokens per sentence; decoded hypotheses are this long too",
+      cxxopts::value<int64_t>()->default_value("32"))(
+      "vocab", "source = target vocabulary size", cxxopts::value<int64_t>()->default_value("8000"))(
+      "sentences", "sentences decoded per timed run (N)", cxxopts::value<int64_t>()->default_value("64"))(
+      "beam", "beam size K", cxxopts::value<int64_t>()->default_value("5"))(
+      "repeats", "timed runs per figure (the median is reported), after one warm-up",
+      cxxopts::value<int>()->default_value("5"))(
+      "threads", "intra-op threads", cxxopts::value<int>()->default_value(std::to_string(hardware)))(
+      "only", "only the models whose name contains one of these (comma-separated): transformer, rnn_bahdanau",
+      cxxopts::value<std::string>());
+  int exit_code = kExitOk;
+  auto args = parse_or_exit(options, argc, argv, "attnlab bench model --threads 2 --repeats 3", exit_code);
+  if (!args) return exit_code;
+  auto bad = [](const std::string& message) {
+    std::cerr << "attnlab bench model: " << message << " (see attnlab bench model --help)\n";
+    return kExitBadInput;
+  };
+  Sizes sizes{(*args)["batch"].as<int64_t>(),    (*args)["length"].as<int64_t>(), (*args)["vocab"].as<int64_t>(),
+              (*args)["sentences"].as<int64_t>(), (*args)["beam"].as<int64_t>(),   (*args)["repeats"].as<int>()};
+  const int threads = (*args)["threads"].as<int>();
+  if (sizes.batch < 1 || sizes.sentences < 1 || sizes.beam < 1 || sizes.repeats < 1 || threads < 1)
+    return bad("--batch, --sentences, --beam, --repeats and --threads must be positive");
+  if (sizes.length < 2) return bad("--length must be at least 2");
+  if (sizes.vocab <= kNumSpecialTokens) return bad("--vocab must exceed the " + std::to_string(kNumSpecialTokens) + " special tokens");
+  const auto only = args->count("only") ? parse_names((*args)["only"].as<std::string>()) : std::vector<std::string>{};
+  std::vector<BenchModel> selected;
+  for (const auto& m : bench_models()) {
+    bool wanted = only.empty();
+    for (const auto& o : only) wanted = wanted || m.name.find(o) != std::string::npos;
+    if (wanted) selected.push_back(m);
+  }
+  if (selected.empty()) return bad("--only matches no model; known: transformer, rnn_bahdanau");
+
+  at::set_num_threads(threads);
+  const int64_t decoded = (sizes.sentences + sizes.batch - 1) / sizes.batch * sizes.batch;  // whole batches
+  std::cout << "attnlab bench model: B=" << sizes.batch << ", S=T=" << sizes.length << " tokens, V=" << sizes.vocab
+            << ", float32 CPU, " << threads << " threads, median of " << sizes.repeats << " runs after 1 warm-up\n"
+            << "(training: teacher forcing + label-smoothed NLL + backward + Adam step, target tokens/s; decoding: "
+            << decoded << " sentences of exactly " << sizes.length << " tokens, greedy and beam " << sizes.beam
+            << "; process before: " << mebibytes(resident_bytes()) << " MiB resident)\n\n";
+  std::cout << padded("model", 14) << padded("params", 10, true) << padded("train tok/s", 14, true)
+            << padded("greedy sent/s", 16, true) << padded("beam" + std::to_string(sizes.beam) + " sent/s", 15, true)
+            << padded("peak RSS MiB", 15, true) << "\n";
+  for (const auto& bench : selected) {
+    if (!reset_peak_resident()) std::cerr << "(cannot restart the peak resident size: peaks are since start)\n";
+    std::cout << padded(bench.name, 14) << std::flush;
+    const auto f = measure(bench, sizes);
+    std::cout << padded(fixed(f.parameters / 1e6, 2) + "M", 10, true)
+              << padded(fixed(sizes.batch * sizes.length / (f.train_ms / 1000.0), 0), 14, true)
+              << padded(fixed(decoded / (f.greedy_ms / 1000.0), 1), 16, true)
+              << padded(fixed(decoded / (f.beam_ms / 1000.0), 1), 15, true) << padded(mebibytes(f.peak_bytes), 15, true)
+              << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace attnlab::cli

@@ -1,0 +1,91 @@
+#include "tools/cli/bench_support.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace attnlab::cli {
+
+double median_ms(const std::function<void()>& step, const std::function<void()>& reset, int repeats) {
+  reset();
+  step();  // warm-up
+  std::vector<double> ms;
+  for (int r = 0; r < repeats; ++r) {
+    reset();
+    const auto start = std::chrono::steady_clock::now();
+    step();
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  return ms[ms.size() / 2];
+}
+
+std::vector<int64_t> parse_positive_list(const std::string& text) {
+  std::vector<int64_t> values;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    size_t used = 0;
+    long long value = 0;
+    try {
+      value = std::stoll(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != item.size() || item.empty() || value < 1) return {};
+    values.push_back(value);
+  }
+  std::sort(values.begin(), values.end());
+  values.erase(std::unique(values.begin(), values.end()), values.end());
+  return values;
+}
+
+std::vector<std::string> parse_names(const std::string& text) {
+  std::vector<std::string> names;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');)
+    if (!item.empty()) names.push_back(item);
+  return names;
+}
+
+std::string fixed(double x, int decimals) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, x);
+  return buffer;
+}
+
+std::string padded(const std::string& text, size_t width, bool right) {
+  if (text.size() >= width) return text;
+  const std::string pad(width - text.size(), ' ');
+  return right ? pad + text : text + pad;
+}
+
+namespace {
+
+/// A "Name:   1234 kB" line of /proc/self/status, in bytes.
+std::optional<double> status_kilobytes(const std::string& name) {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind(name + ":", 0) != 0) continue;
+    std::istringstream fields(line.substr(name.size() + 1));
+    double kilobytes = 0;
+    if (fields >> kilobytes) return kilobytes * 1024.0;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<double> resident_bytes() { return status_kilobytes("VmRSS"); }
+std::optional<double> peak_resident_bytes() { return status_kilobytes("VmHWM"); }
+
+bool reset_peak_resident() {
+  std::ofstream clear_refs("/proc/self/clear_refs");
+  clear_refs << "5";
+  clear_refs.flush();
+  return static_cast<bool>(clear_refs);
+}
+
+}  // namespace attnlab::cli

@@ -1,0 +1,32 @@
+#pragma once
+// What the benchmarks (bench_attention.cpp, bench_model.cpp) share: timing, number formatting,
+// list parsing and the process's resident memory.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace attnlab::cli {
+
+/// Median milliseconds of `repeats` runs of `step` after one warm-up; `reset` runs untimed before each.
+double median_ms(const std::function<void()>& step, const std::function<void()>& reset, int repeats);
+
+/// Sorted, distinct positive integers from "128,512,1024"; empty if any item is not one.
+std::vector<int64_t> parse_positive_list(const std::string& text);
+/// The non-empty items of a comma-separated list.
+std::vector<std::string> parse_names(const std::string& text);
+
+std::string fixed(double x, int decimals);
+/// `text` padded with spaces to `width` (on the left if `right`, i.e. right-aligned).
+std::string padded(const std::string& text, size_t width, bool right = false);
+
+/// Resident memory of this process now and its peak since start or the last reset, in bytes
+/// (Linux /proc/self/status VmRSS, VmHWM); nullopt where unavailable.
+std::optional<double> resident_bytes();
+std::optional<double> peak_resident_bytes();
+/// Restarts the peak at the current resident size (Linux clear_refs 5); false if refused.
+bool reset_peak_resident();
+
+}  // namespace attnlab::cli
