@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(cmake ninja-build g++ libtorch-dev libsentencepiece-dev sentencepiece
-          nlohmann-json3-dev libcxxopts-dev libgtest-dev libopenblas0-pthread ccache)
+          nlohmann-json3-dev libcxxopts-dev libgtest-dev libopenblas0-pthread ccache python3)
 
 missing=()
 for p in "${packages[@]}"; do
