@@ -4,12 +4,14 @@
 #include <memory>
 
 #include "data/dataset.h"
+#include "data/tokenizer_store.h"
 #include "modules/registry.h"
 
 namespace attnlab {
 
-/// Every dataset a task can read; the task checks that it is of its kind.
-using DataRegistry = Registry<std::shared_ptr<Dataset>>;
+/// Every dataset a task can read; the task checks that it is of its kind. The context says
+/// where a text dataset keeps the tokenizer it trains (data/tokenizer_store.h).
+using DataRegistry = Registry<std::shared_ptr<Dataset>, const DataContext&>;
 const DataRegistry& data_registry();
 
 }  // namespace attnlab

@@ -5,12 +5,14 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <torch/torch.h>
 
 #include "data/dataset.h"
+#include "data/word_alignment.h"
 #include "tokenizers/tokenizer.h"
 
 namespace attnlab {
@@ -20,11 +22,18 @@ struct Seq2SeqExample {
   std::vector<int64_t> target;
   /// Gold alignment: for target position j, the source position it comes from (-1: none).
   std::vector<int64_t> alignment;
+  /// Text corpora: the texts (references for BLEU and chrF), each piece's word (-1: none),
+  /// and gold word links where the corpus has them.
+  std::string source_text, target_text;
+  std::vector<int64_t> source_word_of_piece, target_word_of_piece;
+  std::optional<WordAlignment> word_alignment;
 };
 
 /// A dataset's splits ("train", "valid", "test") and the tokenizer of its ids.
 struct Seq2SeqData : Dataset {
   std::map<std::string, std::vector<Seq2SeqExample>> splits;
+  /// Whether examples carry their texts (text corpora: BLEU and chrF apply).
+  bool has_text = false;
   const std::vector<Seq2SeqExample>& split(const std::string& name) const;
   std::vector<std::string> split_names() const override;
 };

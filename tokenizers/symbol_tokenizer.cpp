@@ -7,15 +7,16 @@ namespace attnlab {
 std::vector<int64_t> SymbolTokenizer::encode(const std::string& text) const {
   std::istringstream words(text);
   std::vector<int64_t> ids;
-  for (std::string word; words >> word;) {
-    int64_t id = kUnk;
-    if (word.find_first_not_of("0123456789") == std::string::npos && word.size() < 10) {
-      const int64_t symbol = std::stoll(word);
-      if (symbol < options_.symbols()) id = kNumSpecialTokens + symbol;
-    }
-    ids.push_back(id);
-  }
+  for (std::string word; words >> word;) ids.push_back(piece_id(word));
   return ids;
+}
+
+int64_t SymbolTokenizer::piece_id(const std::string& piece) const {
+  for (int64_t id = 0; id < kNumSpecialTokens; ++id)
+    if (piece == kSpecialTokenNames[id]) return id;
+  if (piece.empty() || piece.find_first_not_of("0123456789") != std::string::npos || piece.size() >= 10) return kUnk;
+  const int64_t symbol = std::stoll(piece);
+  return symbol < options_.symbols() ? kNumSpecialTokens + symbol : kUnk;
 }
 
 std::string SymbolTokenizer::decode(const std::vector<int64_t>& ids) const {

@@ -27,6 +27,7 @@ class SymbolTokenizer : public Tokenizer {
   /// Special tokens are left out, as a detokenizer would.
   std::string decode(const std::vector<int64_t>& ids) const override;
   std::string piece(int64_t id) const override;
+  int64_t piece_id(const std::string& piece) const override;
   int64_t vocab_size() const override { return kNumSpecialTokens + options_.symbols(); }
 
  private:

@@ -1,20 +1,116 @@
 #include "tokenizers/tokenizer_registry.h"
 
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "tokenizers/sentencepiece_tokenizer.h"
 #include "tokenizers/symbol_tokenizer.h"
+#include "tokenizers/vocabulary_tokenizer.h"
 
 namespace attnlab {
 
+namespace {
+
+using Product = std::shared_ptr<Tokenizer>;
+using Texts = std::vector<std::string>;
+
+template <class T>
+Product vocabulary_tokenizer(const VocabularyOptions& o, const Texts& texts) {
+  auto tokenizer = std::make_shared<T>();
+  tokenizer->build(texts, o);
+  return tokenizer;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot read");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) throw std::runtime_error(path + ": cannot write");
+}
+
+json read_saved(const std::string& directory) {
+  const std::string path = directory + "/tokenizer.json";
+  try {
+    return json::parse(read_file(path));
+  } catch (const json::exception& e) {
+    throw std::runtime_error(path + ": not a tokenizer file: " + e.what());
+  }
+}
+
+}  // namespace
+
 const TokenizerRegistry& tokenizer_registry() {
-  using Product = std::shared_ptr<Tokenizer>;
   static const TokenizerRegistry registry(
-      "tokenizer", {
-                       options_entry<Product>("symbols",
-                                              "synthetic-task symbols written as numbers 0..N-1, space separated",
-                                              SymbolTokenizerOptions{}, [](const SymbolTokenizerOptions& o) {
-                                                return std::make_shared<SymbolTokenizer>(o);
-                                              }),
-                   });
+      "tokenizer",
+      {
+          options_entry<Product, const Texts&>(
+              "symbols", "synthetic-task symbols written as numbers 0..N-1, space separated", SymbolTokenizerOptions{},
+              [](const SymbolTokenizerOptions& o, const Texts&) { return std::make_shared<SymbolTokenizer>(o); }),
+          options_entry<Product, const Texts&>(
+              "sentencepiece", "SentencePiece unigram or BPE subwords trained on the training split",
+              SentencePieceOptions{},
+              [](const SentencePieceOptions& o, const Texts& texts) -> Product {
+                return SentencePieceTokenizer::train(texts, o);
+              }),
+          options_entry<Product, const Texts&>("word", "whitespace + punctuation split, vocabulary by count",
+                                               VocabularyOptions{}, vocabulary_tokenizer<WordTokenizer>),
+          options_entry<Product, const Texts&>("char", "Unicode characters, vocabulary by count", VocabularyOptions{},
+                                               vocabulary_tokenizer<CharTokenizer>),
+      });
   return registry;
+}
+
+void save_tokenizer(const Tokenizer& tokenizer, const json& resolved_spec, const std::string& directory) {
+  json saved = {{"spec", resolved_spec}, {"vocab_size", tokenizer.vocab_size()}};
+  if (auto* pieces = dynamic_cast<const SentencePieceTokenizer*>(&tokenizer))
+    write_file(directory + "/tokenizer.model", pieces->serialized_model());
+  if (auto* vocabulary = dynamic_cast<const VocabularyTokenizer*>(&tokenizer))
+    saved["vocabulary"] = vocabulary->learned_pieces();
+  write_file(directory + "/tokenizer.json", saved.dump(1) + "\n");
+}
+
+json saved_tokenizer_spec(const std::string& directory) {
+  const json saved = read_saved(directory);
+  if (!saved.contains("spec") || !saved["spec"].is_object())
+    throw std::runtime_error(directory + "/tokenizer.json: missing \"spec\"");
+  return saved["spec"];
+}
+
+std::shared_ptr<Tokenizer> load_tokenizer(const std::string& directory) {
+  const json saved = read_saved(directory);
+  const std::string path = directory + "/tokenizer.json";
+  try {
+    const json& spec = saved.at("spec");
+    const std::string type = spec.at("type").get<std::string>();
+    std::shared_ptr<Tokenizer> tokenizer;
+    if (type == "sentencepiece") {
+      tokenizer = SentencePieceTokenizer::load(directory + "/tokenizer.model");
+    } else if (type == "word" || type == "char") {
+      auto vocabulary = type == "word" ? std::shared_ptr<VocabularyTokenizer>(std::make_shared<WordTokenizer>())
+                                       : std::shared_ptr<VocabularyTokenizer>(std::make_shared<CharTokenizer>());
+      vocabulary->set_learned_pieces(saved.at("vocabulary").get<std::vector<std::string>>());
+      tokenizer = vocabulary;
+    } else {
+      tokenizer = tokenizer_registry().create(tokenizer_registry().resolve(spec, ""), Texts{});
+    }
+    if (tokenizer->vocab_size() != saved.at("vocab_size").get<int64_t>())
+      throw std::runtime_error(path + ": vocab_size " + std::to_string(saved.at("vocab_size").get<int64_t>()) +
+                               " but the tokenizer has " + std::to_string(tokenizer->vocab_size()));
+    return tokenizer;
+  } catch (const json::exception& e) {
+    throw std::runtime_error(path + ": " + e.what());
+  } catch (const ConfigError& e) {
+    throw std::runtime_error(path + ": " + e.what());
+  }
 }
 
 }  // namespace attnlab

@@ -27,15 +27,28 @@ int64_t count_parameters(torch::nn::Module& model) {
   return n;
 }
 
-std::unique_ptr<Task> build_task(const ExperimentOptions& options, int64_t seed) {
+std::unique_ptr<Task> build_task(const ExperimentOptions& options, int64_t seed, const DataContext& data) {
   set_thread_count(options.threads());
   torch::manual_seed(static_cast<uint64_t>(seed));
-  return task_registry().create(options.task(), options);
+  return task_registry().create(options.task(), options, data);
 }
 
 namespace {
 
 std::string config_path_of(const std::string& run_dir) { return (fs::path(run_dir) / "config.json").string(); }
+
+/// The tokenizers an experiment's runs share: OUT/EXPERIMENT/tokenizers.
+std::string tokenizer_cache_of(const std::string& out_dir, const std::string& experiment) {
+  return (fs::path(out_dir) / experiment / "tokenizers").string();
+}
+
+/// A run directory OUT/EXPERIMENT/VARIANT/seed-N keeps its tokenizer in tokenizer/ and
+/// shares the experiment's cache.
+DataContext run_data_context(const std::string& run_dir) {
+  fs::path dir = fs::absolute(run_dir).lexically_normal();
+  if (dir.filename().empty()) dir = dir.parent_path();  // "…/seed-1/"
+  return {(dir / "tokenizer").string(), (dir.parent_path().parent_path() / "tokenizers").string()};
+}
 bool has_results(const std::string& dir) { return fs::exists(fs::path(dir) / "results.json"); }
 
 /// What decides whether an existing run is the same run: everything but the description.
@@ -73,14 +86,14 @@ void load_weights(const std::string& checkpoint, torch::nn::Module& model) {
 
 }  // namespace
 
-void check_experiment(const Experiment& experiment) {
+void check_experiment(const Experiment& experiment, const std::string& tokenizer_cache) {
   for (const auto& variant : experiment.variants) {
     auto fail = [&](const std::string& pointer, const std::string& message) {
       return ExperimentError(experiment.path + ": " + pointer + ": " + message + " (variant \"" + variant.name + "\")");
     };
     std::unique_ptr<Task> task;
     try {
-      task = build_task(variant.options, variant.options.seeds().front());
+      task = build_task(variant.options, variant.options.seeds().front(), DataContext{"", tokenizer_cache});
     } catch (const ConfigError& e) {
       throw fail(e.pointer(), e.message());
     } catch (const std::exception& e) {
@@ -91,6 +104,8 @@ void check_experiment(const Experiment& experiment) {
     for (size_t i = 0; i < eval_splits.size(); ++i)
       if (std::find(splits.begin(), splits.end(), eval_splits[i]) == splits.end())
         throw fail("/eval/splits/" + std::to_string(i), "unknown split \"" + eval_splits[i] + "\"; known: " + join(splits));
+    if (variant.options.train().batch_tokens() > 0 && task->train_lengths().empty())
+      throw fail("/train/batch_tokens", "this task batches by examples only; use batch_size");
     const auto names = task->metric_names("valid");
     const std::string& metric = variant.options.train().early_stopping().metric();
     if (std::find(names.begin(), names.end(), metric) == names.end())
@@ -117,7 +132,7 @@ bool train_run_directory(const std::string& dir, const RunnerOptions& options) {
   const RunConfig config = read_run_config(config_path_of(dir));
   const Variant& variant = config.variant;
   RunLock lock(dir);
-  auto task = build_task(variant.options, config.seed);
+  auto task = build_task(variant.options, config.seed, run_data_context(dir));
   TrainerRun run;
   run.run_dir = dir;
   run.seed = config.seed;
@@ -182,7 +197,9 @@ void write_comparison_table(const Experiment& experiment, const std::vector<Plan
   ComparisonTable table;
   const Variant& first = experiment.variants.front();
   table.split = first.options.eval().report_split();
-  table.metrics = build_task(first.options, first.options.seeds().front())->table_metrics(table.split);
+  table.metrics = build_task(first.options, first.options.seeds().front(),
+                             DataContext{"", tokenizer_cache_of(options.out_dir, experiment.name)})
+                      ->table_metrics(table.split);
   for (const auto& variant : experiment.variants) table.variants.push_back(variant.name);
   for (const auto& run : runs)
     table.runs.push_back({run.variant, read_json_file((fs::path(run.dir) / "results.json").string())});
@@ -200,7 +217,7 @@ void write_comparison_table(const Experiment& experiment, const std::vector<Plan
 }
 
 RunStatus run_experiment(const Experiment& experiment, const RunnerOptions& options) {
-  check_experiment(experiment);
+  check_experiment(experiment, tokenizer_cache_of(options.out_dir, experiment.name));
   check_run_directories(experiment, options);
   const auto runs = plan_runs(experiment, options);
   std::vector<std::string> pending;
@@ -224,7 +241,7 @@ std::unique_ptr<Task> load_trained_task(const std::string& run_dir) {
   const RunConfig config = read_run_config(config_path_of(run_dir));
   const std::string best = Trainer::best_checkpoint(run_dir);
   if (!fs::exists(best)) throw ExperimentError(best + ": missing (the run has not evaluated yet)");
-  auto task = build_task(config.variant.options, config.seed);
+  auto task = build_task(config.variant.options, config.seed, run_data_context(run_dir));
   load_weights(best, *task->model());
   return task;
 }

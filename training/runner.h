@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "data/tokenizer_store.h"
 #include "training/experiment.h"
 #include "training/task.h"
 
@@ -40,11 +41,13 @@ enum class RunStatus { kDone, kInterrupted };
 
 /// Builds the task of a resolved variant: threads and seed set first, so the model's
 /// initial weights depend on the seed alone.
-std::unique_ptr<Task> build_task(const ExperimentOptions& options, int64_t seed);
+/// `data` says where text data keeps its tokenizer (none by default: trained in memory).
+std::unique_ptr<Task> build_task(const ExperimentOptions& options, int64_t seed, const DataContext& data = {});
 
 /// What can be checked of the config before training: each variant's task builds, its
 /// early-stopping metric and eval splits exist. Throws ExperimentError.
-void check_experiment(const Experiment& experiment);
+/// `tokenizer_cache`: where text data may keep the tokenizers it trains ("": in memory only).
+void check_experiment(const Experiment& experiment, const std::string& tokenizer_cache = "");
 
 /// Without resume, no run directory may be in the way; with resume, an existing one must
 /// hold the same config. Throws ExperimentError.

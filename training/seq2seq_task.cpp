@@ -2,11 +2,15 @@
 
 #include "training/seq2seq_task.h"
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
+#include "models/decoding.h"
 #include "modules/attention.h"
 #include "tokenizers/special_tokens.h"
+#include "training/alignment_error_rate.h"
+#include "training/translation_metrics.h"
 
 namespace attnlab {
 
@@ -41,6 +45,13 @@ TrainLoss Seq2SeqTask::train_loss(const std::vector<int64_t>& examples) {
   auto reward = ((token_log_probs * step_mask).sum(1) / step_mask.sum(1)).detach();               // [B]
   if (auto extra = model_->estimator_loss(out, reward, step_mask); extra.defined()) loss = loss + extra;
   return {loss, batch.target_tokens()};
+}
+
+std::vector<int64_t> Seq2SeqTask::train_lengths() const {
+  std::vector<int64_t> lengths;
+  for (const auto& ex : data_->split("train"))
+    lengths.push_back(static_cast<int64_t>(std::max(ex.source.size(), ex.target.size() + 1)));
+  return lengths;
 }
 
 std::vector<std::string> Seq2SeqTask::bucket_names() const {
@@ -82,10 +93,23 @@ std::vector<std::string> Seq2SeqTask::filled_buckets(const std::string& split) c
   return result;
 }
 
+bool Seq2SeqTask::has_word_alignments(const std::string& split) const {
+  const auto& examples = data_->split(split);
+  return std::any_of(examples.begin(), examples.end(), [](const auto& ex) { return ex.word_alignment.has_value(); });
+}
+
 std::vector<std::string> Seq2SeqTask::metric_names(const std::string& split) const {
   std::vector<std::string> names = {"loss", "ppl", "token_accuracy", "exact_match"};
+  if (data_->has_text) {
+    names.push_back("bleu");
+    names.push_back("chrf");
+  }
+  if (has_word_alignments(split)) {
+    if (model_->has_attention()) names.push_back("aer");
+    names.push_back("aer_diagonal");
+  }
   if (model_->has_attention()) {
-    names.push_back("alignment_accuracy");
+    if (!data_->has_text) names.push_back("alignment_accuracy");  // text has word alignments instead (aer)
     names.push_back("attention_entropy");
   }
   for (const auto& b : filled_buckets(split)) {
@@ -96,6 +120,12 @@ std::vector<std::string> Seq2SeqTask::metric_names(const std::string& split) con
 }
 
 std::vector<std::string> Seq2SeqTask::table_metrics(const std::string& split) const {
+  if (data_->has_text) {  // translation: corpus metrics; "–" where a variant has no attention
+    std::vector<std::string> names = {"bleu", "chrf", "ppl"};
+    if (has_word_alignments(split)) names.insert(names.end(), {"aer", "aer_diagonal"});
+    names.push_back("attention_entropy");
+    return names;
+  }
   std::vector<std::string> names = {"exact_match", "token_accuracy"};
   for (const auto& b : filled_buckets(split)) names.push_back("token_accuracy@" + b);
   // Columns for every variant: "–" where there is no attention.
@@ -116,6 +146,9 @@ Metrics Seq2SeqTask::evaluate(const std::string& split) {
       bucket_examples(buckets, 0);
   double nll = 0, tokens = 0, aligned = 0, alignable = 0, entropy = 0;
   bool has_attention = false;
+  const bool word_alignments = has_word_alignments(split);
+  AlignmentErrorCounts attention_aer, diagonal_aer;
+  std::vector<std::string> hypotheses, references;  // texts, for BLEU and chrF
 
   std::vector<int64_t> order(examples.size());
   std::iota(order.begin(), order.end(), 0);
@@ -136,11 +169,34 @@ Metrics Seq2SeqTask::evaluate(const std::string& split) {
       alignable += gold.sum().item<double>();
       entropy += (weight_entropy(forced.attention) * target_mask).sum().item<double>();
     }
+    // Gold word alignments: the teacher-forced attention summed to words, and the diagonal.
+    for (size_t b = 0; word_alignments && b < indices.size(); ++b) {
+      const auto& ex = examples[indices[b]];
+      if (!ex.word_alignment) continue;
+      const auto words = [](const std::vector<int64_t>& word_of_piece) {
+        return word_of_piece.empty() ? int64_t{0} : *std::max_element(word_of_piece.begin(), word_of_piece.end()) + 1;
+      };
+      diagonal_aer.add(diagonal_alignment(words(ex.source_word_of_piece), words(ex.target_word_of_piece)),
+                       *ex.word_alignment);
+      if (!forced.attention.defined()) continue;
+      const auto S = static_cast<int64_t>(ex.source.size()), T = static_cast<int64_t>(ex.target.size());
+      auto weights = forced.attention[static_cast<int64_t>(b)].narrow(0, 0, T).narrow(1, 0, S);  // [T, S], EOS row left out
+      attention_aer.add(alignment_from_attention(weights, ex.source_word_of_piece, ex.target_word_of_piece),
+                        *ex.word_alignment);
+    }
 
-    // Greedy decoding of the model's own predictions.
+    // The model's own outputs, greedy or by beam search.
     const int64_t max_steps = static_cast<int64_t>(
         std::ceil(eval_.max_length_ratio() * batch.source.size(1)) + eval_.max_length_extra());
-    auto hyp = model_->greedy(batch.source, batch.source_lengths, max_steps).tokens;  // [B, L]
+    auto hyp = decode_outputs(batch, max_steps);  // [B, L]
+    if (data_->has_text) {
+      for (size_t b = 0; b < indices.size(); ++b) {
+        auto row = hyp[static_cast<int64_t>(b)].contiguous();
+        hypotheses.push_back(data_->tokenizer->decode(std::vector<int64_t>(
+            row.data_ptr<int64_t>(), row.data_ptr<int64_t>() + row.numel())));  // EOS and kPad are left out
+        references.push_back(examples[indices[b]].target_text);
+      }
+    }
     const int64_t T = batch.target_out.size(1), L = hyp.size(1);
     if (L < T) hyp = torch::constant_pad_nd(hyp, {0, T - L}, kPad);  // [B, >= T]
     auto correct = hyp.narrow(1, 0, T).eq(batch.target_out) & target_mask;  // [B, T]
@@ -168,8 +224,16 @@ Metrics Seq2SeqTask::evaluate(const std::string& split) {
   const double all_exact = std::accumulate(bucket_exact.begin(), bucket_exact.end(), 0.0);
   m["token_accuracy"] = all_correct / tokens;
   m["exact_match"] = all_exact / static_cast<double>(examples.size());
+  if (data_->has_text) {
+    m["bleu"] = corpus_bleu(hypotheses, references).score;
+    m["chrf"] = corpus_chrf(hypotheses, references);
+  }
+  if (word_alignments) {
+    if (has_attention) m["aer"] = attention_aer.rate();
+    m["aer_diagonal"] = diagonal_aer.rate();
+  }
   if (has_attention) {
-    m["alignment_accuracy"] = alignable > 0 ? aligned / alignable : 0.0;
+    if (!data_->has_text) m["alignment_accuracy"] = alignable > 0 ? aligned / alignable : 0.0;
     m["attention_entropy"] = entropy / tokens;  // nats per target step
   }
   const auto names = bucket_names();
@@ -179,6 +243,28 @@ Metrics Seq2SeqTask::evaluate(const std::string& split) {
     m["exact_match@" + names[k]] = bucket_exact[k] / bucket_examples[k];
   }
   return m;
+}
+
+torch::Tensor Seq2SeqTask::decode_outputs(const Seq2SeqBatch& batch, int64_t max_steps) {
+  if (eval_.beam() <= 1) return model_->greedy(batch.source, batch.source_lengths, max_steps).tokens;
+  const auto beam = BeamSearchOptions()
+                        .beam(eval_.beam())
+                        .length_penalty(eval_.length_penalty())
+                        .max_length_a(eval_.max_length_ratio())
+                        .max_length_b(eval_.max_length_extra());
+  const auto best = beam_search(*model_, batch.source, batch.source_lengths, beam);
+  int64_t longest = 1;
+  for (const auto& nbest : best)
+    if (!nbest.empty()) longest = std::max<int64_t>(longest, static_cast<int64_t>(nbest[0].tokens.size()) + 1);
+  auto tokens = torch::full({static_cast<int64_t>(best.size()), longest}, kPad, torch::kLong);  // [B, L]
+  auto out = tokens.accessor<int64_t, 2>();
+  for (size_t b = 0; b < best.size(); ++b) {
+    if (best[b].empty()) continue;  // no hypothesis: an empty output
+    const auto& ids = best[b][0].tokens;
+    for (size_t t = 0; t < ids.size(); ++t) out[static_cast<int64_t>(b)][static_cast<int64_t>(t)] = ids[t];
+    out[static_cast<int64_t>(b)][static_cast<int64_t>(ids.size())] = kEos;
+  }
+  return tokens;
 }
 
 std::vector<AttentionMap> Seq2SeqTask::attention_maps(const std::string& split, int64_t count) {

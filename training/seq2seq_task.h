@@ -40,6 +40,8 @@ class Seq2SeqTask : public Task {
   const Tokenizer& tokenizer() const { return *data_->tokenizer; }
   int64_t train_size() const override;
   TrainLoss train_loss(const std::vector<int64_t>& examples) override;
+  /// The longer of source and target (+ EOS) of each training example.
+  std::vector<int64_t> train_lengths() const override;
   Metrics evaluate(const std::string& split) override;
   std::vector<std::string> splits() const override;
   std::vector<std::string> metric_names(const std::string& split) const override;
@@ -53,6 +55,11 @@ class Seq2SeqTask : public Task {
   /// The bucket names that hold examples of `split` (the others have no figures).
   std::vector<std::string> filled_buckets(const std::string& split) const;
   int64_t bucket_of(int64_t source_length) const;
+  /// Whether some example of `split` has gold word alignments (then AER applies).
+  bool has_word_alignments(const std::string& split) const;
+  /// The model's outputs for a batch, greedy or by beam search (eval.beam): [B, L] ids, the
+  /// first EOS included, kPad after it.
+  torch::Tensor decode_outputs(const Seq2SeqBatch& batch, int64_t max_steps);
 
   std::shared_ptr<Seq2SeqData> data_;
   std::shared_ptr<Seq2SeqModelImpl> model_;

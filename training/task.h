@@ -28,6 +28,9 @@ class Task {
   /// Number of training examples; batches are lists of indices into them.
   virtual int64_t train_size() const = 0;
   virtual TrainLoss train_loss(const std::vector<int64_t>& examples) = 0;
+  /// Each training example's size in tokens, for batching by a token budget; empty if the
+  /// task does not batch that way.
+  virtual std::vector<int64_t> train_lengths() const { return {}; }
   /// Metrics of the model (in eval mode) on a split; "loss" is always among them.
   virtual Metrics evaluate(const std::string& split) = 0;
   /// Names of the splits evaluate() takes.

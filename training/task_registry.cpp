@@ -8,8 +8,9 @@ namespace attnlab {
 
 namespace {
 
-std::unique_ptr<Task> make_seq2seq_task(const Seq2SeqTaskOptions& options, const ExperimentOptions& config) {
-  auto data = std::dynamic_pointer_cast<Seq2SeqData>(data_registry().create(config.data()));
+std::unique_ptr<Task> make_seq2seq_task(const Seq2SeqTaskOptions& options, const ExperimentOptions& config,
+                                        const DataContext& context) {
+  auto data = std::dynamic_pointer_cast<Seq2SeqData>(data_registry().create(config.data(), context));
   if (!data)
     throw ConfigError("/data/type", "\"" + config.data().at("type").get<std::string>() +
                                         "\" is not sequence-to-sequence data");
@@ -22,8 +23,8 @@ std::unique_ptr<Task> make_seq2seq_task(const Seq2SeqTaskOptions& options, const
   return std::make_unique<Seq2SeqTask>(std::move(data), std::move(model), config.eval(), options);
 }
 
-std::unique_ptr<Task> make_classification_task(const ExperimentOptions& config) {
-  auto data = std::dynamic_pointer_cast<DocumentData>(data_registry().create(config.data()));
+std::unique_ptr<Task> make_classification_task(const ExperimentOptions& config, const DataContext& context) {
+  auto data = std::dynamic_pointer_cast<DocumentData>(data_registry().create(config.data(), context));
   if (!data)
     throw ConfigError("/data/type", "\"" + config.data().at("type").get<std::string>() + "\" is not document data");
   const int64_t vocab = data->tokenizer->vocab_size(), classes = static_cast<int64_t>(data->labels.size());
@@ -40,14 +41,19 @@ std::unique_ptr<Task> make_classification_task(const ExperimentOptions& config) 
 const TaskRegistry& task_registry() {
   static const TaskRegistry registry(
       "task", {
-                  options_entry<std::unique_ptr<Task>, const ExperimentOptions&>(
-                      "seq2seq", "sequence to sequence: teacher-forced cross-entropy; accuracy, exact match, alignment",
-                      Seq2SeqTaskOptions{}, [](const Seq2SeqTaskOptions& o, const ExperimentOptions& c) {
-                        return make_seq2seq_task(o, c);
+                  options_entry<std::unique_ptr<Task>, const ExperimentOptions&, const DataContext&>(
+                      "seq2seq",
+                      "sequence to sequence: teacher-forced cross-entropy; accuracy, exact match, alignment; BLEU, "
+                      "chrF, AER on text",
+                      Seq2SeqTaskOptions{},
+                      [](const Seq2SeqTaskOptions& o, const ExperimentOptions& c, const DataContext& context) {
+                        return make_seq2seq_task(o, c, context);
                       }),
-                  options_entry<std::unique_ptr<Task>, const ExperimentOptions&>(
+                  options_entry<std::unique_ptr<Task>, const ExperimentOptions&, const DataContext&>(
                       "classification", "documents to classes: cross-entropy; accuracy, macro-F1, sentence attention",
-                      NoOptions{}, [](const NoOptions&, const ExperimentOptions& c) { return make_classification_task(c); }),
+                      NoOptions{}, [](const NoOptions&, const ExperimentOptions& c, const DataContext& context) {
+                        return make_classification_task(c, context);
+                      }),
               });
   return registry;
 }

@@ -9,7 +9,9 @@
 namespace attnlab {
 
 struct ExperimentOptions;
-using TaskRegistry = Registry<std::unique_ptr<Task>, const ExperimentOptions&>;
+struct DataContext;
+/// A task is built from the whole resolved config (data, model, eval) and the data context.
+using TaskRegistry = Registry<std::unique_ptr<Task>, const ExperimentOptions&, const DataContext&>;
 const TaskRegistry& task_registry();
 
 }  // namespace attnlab

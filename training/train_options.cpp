@@ -6,7 +6,8 @@ namespace attnlab {
 
 bool higher_is_better(const EarlyStoppingOptions& o) {
   if (o.mode() != "auto") return o.mode() == "max";
-  return !(o.metric() == "loss" || o.metric() == "ppl");
+  const std::string& m = o.metric();
+  return !(m == "loss" || m == "ppl" || m == "aer" || m == "aer_diagonal");
 }
 
 void validate_options(const EvalOptions& o, const std::string& pointer) {

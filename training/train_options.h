@@ -29,6 +29,9 @@ struct TrainOptions {
   TORCH_ARG(json, schedule) = json{{"type", "constant"}};
   /// Examples per micro-batch.
   TORCH_ARG(int64_t, batch_size) = 64;
+  /// If > 0, micro-batches by token budget instead (tasks that know their examples' lengths):
+  /// examples of similar length together, at most this many padded tokens (data/batching.h).
+  TORCH_ARG(int64_t, batch_tokens) = 0;
   /// Optimizer steps in all.
   TORCH_ARG(int64_t, max_steps) = 1000;
   /// Micro-batches whose gradients add up to one optimizer step.
@@ -46,6 +49,7 @@ void visit_fields(Fields& f, TrainOptions& o) {
   f.nested("optimizer", o.optimizer(), optimizer_registry());
   f.nested("schedule", o.schedule(), schedule_registry());
   f("batch_size", o.batch_size(), at_least(1));
+  f("batch_tokens", o.batch_tokens(), at_least(0));
   f("max_steps", o.max_steps(), at_least(1));
   f("grad_accumulation", o.grad_accumulation(), at_least(1));
   f("clip_norm", o.clip_norm(), at_least(0.0));
@@ -64,6 +68,10 @@ struct EvalOptions {
   /// Decoding stops after ratio x source length + extra tokens.
   TORCH_ARG(double, max_length_ratio) = 2.0;
   TORCH_ARG(int64_t, max_length_extra) = 10;
+  /// Decoding of the model's own outputs for the metrics: greedy (1) or beam search of this size.
+  TORCH_ARG(int64_t, beam) = 1;
+  /// GNMT length penalty α of the beam search (0: none).
+  TORCH_ARG(double, length_penalty) = 0.6;
   /// Examples per evaluation batch.
   TORCH_ARG(int64_t, batch_size) = 128;
   /// Attention maps (JSON + SVG heatmap) written for the first N examples of the report split.
@@ -76,6 +84,8 @@ void visit_fields(Fields& f, EvalOptions& o) {
   f("length_buckets", o.length_buckets(), each_at_least(1, 0));
   f("max_length_ratio", o.max_length_ratio(), greater_than(0.0));
   f("max_length_extra", o.max_length_extra(), at_least(0));
+  f("beam", o.beam(), at_least(1));
+  f("length_penalty", o.length_penalty(), at_least(0.0));
   f("batch_size", o.batch_size(), at_least(1));
   f("attention_maps", o.attention_maps(), at_least(0));
 }

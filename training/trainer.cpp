@@ -1,8 +1,10 @@
 #include "training/trainer.h"
 
 #include <chrono>
+#include <numeric>
 #include <filesystem>
 
+#include "data/batching.h"
 #include "data/seq2seq_data.h"
 #include "training/metrics_log.h"
 #include "training/progress.h"
@@ -32,7 +34,17 @@ std::vector<std::vector<int64_t>> Trainer::epoch_batches(int64_t epoch) const {
   auto generator = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(run_.seed) * 1000003u + epoch);
   auto permutation = torch::randperm(task_.train_size(), generator, torch::kLong);
   std::vector<int64_t> order(permutation.data_ptr<int64_t>(), permutation.data_ptr<int64_t>() + permutation.numel());
-  return chunk(order, options_.batch_size());
+  if (options_.batch_tokens() <= 0) return chunk(order, options_.batch_size());
+  const auto lengths = task_.train_lengths();
+  TORCH_CHECK(!lengths.empty(), "train.batch_tokens: this task batches by examples only; use batch_size");
+  // Windows of ~100 batches' worth of examples are sorted by length, then the batches shuffled.
+  const double mean_length = std::accumulate(lengths.begin(), lengths.end(), 0.0) / static_cast<double>(lengths.size());
+  const auto per_batch = std::max<int64_t>(1, static_cast<int64_t>(options_.batch_tokens() / std::max(1.0, mean_length)));
+  auto batches = token_budget_batches(order, lengths, options_.batch_tokens(), 100 * per_batch);
+  auto shuffled = torch::randperm(static_cast<int64_t>(batches.size()), generator, torch::kLong);
+  std::vector<std::vector<int64_t>> result;
+  for (int64_t i = 0; i < shuffled.numel(); ++i) result.push_back(std::move(batches[shuffled[i].item<int64_t>()]));
+  return result;
 }
 
 TrainOutcome Trainer::train() {

@@ -40,7 +40,7 @@ TEST(KeySentence, TheLabelIsTheMarkerOfTheOneSentenceWithTheKey) {
 
 TEST(KeySentence, ComesFromTheDataRegistryAndChecksItsRanges) {
   auto spec = data_registry().resolve(json{{"type", "key_sentence"}, {"train_size", 10}}, "/data");
-  auto data = std::dynamic_pointer_cast<DocumentData>(data_registry().create(spec));
+  auto data = std::dynamic_pointer_cast<DocumentData>(data_registry().create(spec, DataContext{}));
   ASSERT_TRUE(data);
   EXPECT_EQ(data->split("train").size(), 10u);
   try {

@@ -1,6 +1,8 @@
 // The attnlab binary, run as a user runs it.
 
 #include <fcntl.h>
+#include <random>
+
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
@@ -60,7 +62,7 @@ TEST(Cli, VersionHelpAndList) {
   EXPECT_EQ(version.exit_code, 0);
   EXPECT_EQ(version.out.rfind("attnlab ", 0), 0u);
   for (const char* command :
-       {"run", "validate", "eval", "decode", "classify", "list", "train-run", "bench", "bench attention", "bench model"}) {
+       {"run", "validate", "eval", "decode", "translate", "tokenizer", "classify", "list", "train-run", "bench", "bench attention", "bench model"}) {
     auto help = attnlab_cli(std::string(command) + " --help", dir);
     EXPECT_EQ(help.exit_code, 0) << command;
     EXPECT_NE(help.out.find("Example:\n  attnlab " + std::string(command)), std::string::npos) << help.out;
@@ -221,6 +223,88 @@ TEST(EndToEnd, TinyExperimentTrainsEvaluatesAndWritesTheTable) {
   EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_NE(resumed.err.find("finished earlier"), std::string::npos);
   EXPECT_NE(resumed.out.find("| bahdanau | 2 |"), std::string::npos);
+}
+
+/// A tiny translation corpus: Spanish numerals to English ones in reverse order, so the gold
+/// word alignment (i-j with j = n - 1 - i) is far from the diagonal.
+void write_numeral_corpus(const TempDir& dir) {
+  const std::vector<std::string> es = {"uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho"};
+  const std::vector<std::string> en = {"one", "two", "three", "four", "five", "six", "seven", "eight"};
+  std::mt19937 random(3);
+  for (const auto& [split, count] : std::vector<std::pair<std::string, int>>{{"train", 300}, {"valid", 12}, {"test", 12}}) {
+    std::string tsv, align;
+    for (int i = 0; i < count; ++i) {
+      const int n = 2 + static_cast<int>(random() % 5);
+      std::vector<int> words(n);
+      for (auto& w : words) w = static_cast<int>(random() % es.size());
+      std::string source, target, links;
+      for (int k = 0; k < n; ++k) {
+        source += (k ? " " : "") + es[words[k]];
+        target += (k ? " " : "") + en[words[n - 1 - k]];
+        links += (k ? " " : "") + std::to_string(k) + "-" + std::to_string(n - 1 - k);
+      }
+      tsv += source + "\t" + target + "\n";
+      align += links + "\n";
+    }
+    write_text(dir.file(split + ".tsv"), tsv);
+    write_text(dir.file(split + ".align"), align);
+  }
+}
+
+TEST(EndToEnd, TranslationOnTextFilesReportsBleuChrfAerAndKeepsItsTokenizer) {
+  TempDir dir;
+  write_numeral_corpus(dir);
+  const json experiment = {
+      {"name", "numerals"},
+      {"data", {{"type", "parallel_text"}, {"train", dir.file("train.tsv")}, {"valid", dir.file("valid.tsv")},
+                {"test", dir.file("test.tsv")}, {"valid_alignments", dir.file("valid.align")},
+                {"test_alignments", dir.file("test.align")},
+                {"tokenizer", {{"type", "sentencepiece"}, {"vocab_size", 32}}}}},
+      {"model", {{"type", "rnn_seq2seq"}, {"embedding", 8}, {"hidden", 16}, {"attention", "bahdanau"}}},
+      {"train", {{"optimizer", {{"type", "adam"}, {"lr", 0.01}}}, {"batch_size", 16}, {"max_steps", 30},
+                 {"eval_every", 15}, {"early_stopping", {{"metric", "bleu"}}}}},
+      {"eval", {{"beam", 2}}},
+      {"seeds", {1}},
+      {"threads", 1},
+      {"variants", {{"bahdanau", json::object()}, {"none", {{"model", {{"attention", "none"}}}}}}}};
+  write_text(dir.file("numerals.json"), experiment.dump(2));
+  const std::string out = dir.file("runs");
+  auto result = attnlab_cli("run " + quote(dir.file("numerals.json")) + " --out " + quote(out), dir);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("| variant | seeds | params | bleu | chrf | ppl | aer | aer_diagonal |"), std::string::npos)
+      << result.out;
+
+  const fs::path run = fs::path(out) / "numerals" / "bahdanau" / "seed-1";
+  const json test = json::parse(read_text((run / "results.json").string()))["metrics"]["test"];
+  for (const char* metric : {"bleu", "chrf", "aer", "aer_diagonal"}) {
+    ASSERT_TRUE(test.contains(metric)) << metric;
+    EXPECT_GE(test[metric].get<double>(), 0.0) << metric;
+    EXPECT_LE(test[metric].get<double>(), 100.0) << metric;
+  }
+  EXPECT_GT(test["aer_diagonal"].get<double>(), 0.5);  // reversed order: the diagonal is mostly wrong
+  const json none = json::parse(read_text((fs::path(out) / "numerals" / "none" / "seed-1" / "results.json").string()));
+  EXPECT_FALSE(none["metrics"]["test"].contains("aer"));  // no attention, no attention AER
+
+  // The run keeps its tokenizer (a SentencePiece model spm_encode reads), shared by the variants.
+  EXPECT_TRUE(fs::exists(run / "tokenizer" / "tokenizer.model"));
+  EXPECT_EQ(read_text((run / "tokenizer" / "tokenizer.model").string()),
+            read_text((fs::path(out) / "numerals" / "none" / "seed-1" / "tokenizer" / "tokenizer.model").string()));
+  write_text(dir.file("input.txt"), "tres uno dos\n");
+  auto encoded = attnlab_cli("tokenizer encode --model " + quote((run / "tokenizer").string()), dir, dir.file("input.txt"));
+  ASSERT_EQ(encoded.exit_code, 0) << encoded.err;
+  std::string joined = encoded.out;  // the pieces, whatever the vocabulary made of the words
+  joined.erase(std::remove(joined.begin(), joined.end(), ' '), joined.end());
+  EXPECT_EQ(joined, "\u2581tres\u2581uno\u2581dos\n");
+  auto translated = attnlab_cli("translate " + quote(run.string()) + " --beam 2", dir, dir.file("input.txt"));
+  ASSERT_EQ(translated.exit_code, 0) << translated.err;
+  EXPECT_EQ(std::count(translated.out.begin(), translated.out.end(), '\n'), 1) << translated.out;
+
+  // A bad line in a corpus file: one line naming file:line, nothing trained.
+  write_text(dir.file("valid.tsv"), "uno\tone\nno tab\n");
+  auto bad = attnlab_cli("run " + quote(dir.file("numerals.json")) + " --out " + quote(dir.file("other")), dir);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find(dir.file("valid.tsv") + ":2: no tab; expected source<TAB>target"), std::string::npos) << bad.err;
+  EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
 }
 
 std::vector<torch::Tensor> checkpoint_weights(const fs::path& run) {

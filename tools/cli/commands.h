@@ -16,5 +16,6 @@ int list_command(int argc, char** argv);
 int train_run_command(int argc, char** argv);
 int decode_command(int argc, char** argv);
 int classify_command(int argc, char** argv);
+int tokenizer_command(int argc, char** argv);
 
 }  // namespace attnlab::cli

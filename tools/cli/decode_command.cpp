@@ -1,4 +1,4 @@
-// attnlab decode RUN_DIR: translate source lines from stdin with a trained seq2seq run,
+// attnlab translate RUN_DIR (also `attnlab decode`): translate source lines from stdin with a trained seq2seq run,
 // by beam search (beam 1: greedy), one output line per input line (or the n best).
 
 #include <iostream>
@@ -42,7 +42,8 @@ void decode_batch(Seq2SeqModelImpl& model, const Tokenizer& tokenizer, const std
 }  // namespace
 
 int decode_command(int argc, char** argv) {
-  cxxopts::Options options("attnlab decode",
+  const std::string program = argv[0];  // "attnlab translate" or its other name "attnlab decode"
+  cxxopts::Options options(program,
                            "Decode source lines from stdin with a trained seq2seq run (its best checkpoint), by beam "
                            "search. Prints one output line per input line; with --n-best N > 1, N lines "
                            "'rank<TAB>score<TAB>output' and a blank line per input.");
@@ -58,7 +59,7 @@ int decode_command(int argc, char** argv) {
       "batch-size", "sentences decoded at once", cxxopts::value<int64_t>()->default_value("64"));
   int exit_code = kExitOk;
   auto args = parse_or_exit(options, argc, argv,
-                            "attnlab decode runs/quickstart/bahdanau/seed-1 --beam 5 --n-best 3 < sources.txt",
+                            program + " runs/quickstart/bahdanau/seed-1 --beam 5 --n-best 3 < sources.txt",
                             exit_code, "run_dir", "RUN_DIR");
   if (!args) return exit_code;
   BeamSearchOptions beam;
@@ -70,7 +71,7 @@ int decode_command(int argc, char** argv) {
   const int64_t batch_size = (*args)["batch-size"].as<int64_t>();
   if (beam.beam() < 1 || beam.n_best() < 1 || beam.n_best() > beam.beam() || batch_size < 1 ||
       beam.length_penalty() < 0 || beam.max_length_a() < 0 || beam.max_length_b() < 0) {
-    std::cerr << "attnlab decode: need --beam >= 1, 1 <= --n-best <= --beam, --batch-size >= 1 and "
+    std::cerr << program << ": need --beam >= 1, 1 <= --n-best <= --beam, --batch-size >= 1 and "
                  "non-negative length options\n";
     return kExitBadInput;
   }
