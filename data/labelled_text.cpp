@@ -11,7 +11,7 @@ namespace attnlab {
 std::shared_ptr<DocumentData> make_labelled_text_data(const LabelledTextOptions& o, const DataContext& context) {
   // Every file is read (and checked) before a tokenizer is trained or stored.
   const std::vector<std::pair<std::string, std::string>> files = {
-      {"train", o.train()}, {"valid", o.valid()}, {"test", o.test()}};
+      {"train", o.files().train}, {"valid", o.files().valid}, {"test", o.files().test}};
   std::map<std::string, std::vector<LabelledText>> texts;
   for (const auto& [split, path] : files) texts[split] = read_labelled_tsv(path, o.sentence_separator());
 
@@ -23,7 +23,7 @@ std::shared_ptr<DocumentData> make_labelled_text_data(const LabelledTextOptions&
     const auto& documents = texts[split];
     for (size_t i = 0; i < documents.size(); ++i)
       if (!labels.count(documents[i].label))
-        throw DataFileError(path, i + 1, "label \"" + documents[i].label + "\" is not in the training file " + o.train());
+        throw DataFileError(path, i + 1, "label \"" + documents[i].label + "\" is not in the training file " + o.files().train);
   }
 
   auto training_texts = [&] {
@@ -33,7 +33,7 @@ std::shared_ptr<DocumentData> make_labelled_text_data(const LabelledTextOptions&
     return sentences;
   };
   data->tokenizer =
-      obtain_tokenizer(o.tokenizer(), tokenizer_key(write_options(o), {o.train()}), training_texts, context);
+      obtain_tokenizer(o.tokenizer(), tokenizer_key(write_options(o), {o.files().train}), training_texts, context);
   for (const auto& [split, path] : files) {
     auto& documents = data->splits[split];
     for (const auto& text : texts[split]) {

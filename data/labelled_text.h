@@ -8,6 +8,7 @@
 #include <string>
 
 #include "data/document_data.h"
+#include "data/split_files.h"
 #include "data/tokenizer_store.h"
 #include "modules/options.h"
 #include "tokenizers/tokenizer_registry.h"
@@ -15,10 +16,8 @@
 namespace attnlab {
 
 struct LabelledTextOptions {
-  /// TSV files, relative to the working directory.
-  TORCH_ARG(std::string, train) = "";
-  TORCH_ARG(std::string, valid) = "";
-  TORCH_ARG(std::string, test) = "";
+  /// TSV files "label<TAB>text".
+  TORCH_ARG(SplitFiles, files) = {};
   /// What separates a document's sentences in the text column.
   TORCH_ARG(std::string, sentence_separator) = "|||";
   TORCH_ARG(json, tokenizer) = json{{"type", "word"}, {"min_count", 2}, {"max_size", 20000}};
@@ -29,12 +28,7 @@ struct LabelledTextOptions {
 
 template <class Fields>
 void visit_fields(Fields& f, LabelledTextOptions& o) {
-  f.require("train");
-  f("train", o.train());
-  f.require("valid");
-  f("valid", o.valid());
-  f.require("test");
-  f("test", o.test());
+  visit_split_files(f, o.files());
   f("sentence_separator", o.sentence_separator(),
     [](const std::string& s) -> std::optional<std::string> {
       if (s.empty()) return "must not be empty";

@@ -81,9 +81,9 @@ std::vector<Seq2SeqExample> evaluation_split(const EvaluationFiles& files, const
 
 std::shared_ptr<Seq2SeqData> make_parallel_text_data(const ParallelTextOptions& o, const DataContext& context) {
   // Every file is read (and checked) before a tokenizer is trained or stored.
-  const auto train_pairs = read_parallel_tsv(o.train());
-  const auto valid = read_evaluation_files(o.valid(), o.valid_alignments());
-  const auto test = read_evaluation_files(o.test(), o.test_alignments());
+  const auto train_pairs = read_parallel_tsv(o.files().train);
+  const auto valid = read_evaluation_files(o.files().valid, o.valid_alignments());
+  const auto test = read_evaluation_files(o.files().test, o.test_alignments());
   auto training_texts = [&] {
     std::vector<std::string> texts;
     texts.reserve(2 * train_pairs.size());
@@ -92,7 +92,7 @@ std::shared_ptr<Seq2SeqData> make_parallel_text_data(const ParallelTextOptions& 
   };
   auto data = std::make_shared<Seq2SeqData>();
   data->tokenizer =
-      obtain_tokenizer(o.tokenizer(), tokenizer_key(write_options(o), {o.train()}), training_texts, context);
+      obtain_tokenizer(o.tokenizer(), tokenizer_key(write_options(o), {o.files().train}), training_texts, context);
   data->has_text = true;
   auto& train = data->splits["train"];
   for (const auto& pair : train_pairs) {
@@ -103,7 +103,7 @@ std::shared_ptr<Seq2SeqData> make_parallel_text_data(const ParallelTextOptions& 
     if (o.max_train_pairs() > 0 && static_cast<int64_t>(train.size()) >= o.max_train_pairs()) break;
   }
   if (train.empty())
-    throw DataFileError(o.train(), 0, "no training pair has at most max_length = " + std::to_string(o.max_length()) +
+    throw DataFileError(o.files().train, 0, "no training pair has at most max_length = " + std::to_string(o.max_length()) +
                                           " pieces on both sides");
   data->splits["valid"] = evaluation_split(valid, *data->tokenizer);
   data->splits["test"] = evaluation_split(test, *data->tokenizer);

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "data/seq2seq_data.h"
+#include "data/split_files.h"
 #include "data/tokenizer_store.h"
 #include "modules/options.h"
 #include "tokenizers/tokenizer_registry.h"
@@ -16,10 +17,8 @@
 namespace attnlab {
 
 struct ParallelTextOptions {
-  /// TSV files, relative to the working directory.
-  TORCH_ARG(std::string, train) = "";
-  TORCH_ARG(std::string, valid) = "";
-  TORCH_ARG(std::string, test) = "";
+  /// TSV files "source<TAB>target".
+  TORCH_ARG(SplitFiles, files) = {};
   /// Pharaoh alignment files line-aligned with valid / test ("": none).
   TORCH_ARG(std::string, valid_alignments) = "";
   TORCH_ARG(std::string, test_alignments) = "";
@@ -33,12 +32,7 @@ struct ParallelTextOptions {
 
 template <class Fields>
 void visit_fields(Fields& f, ParallelTextOptions& o) {
-  f.require("train");
-  f("train", o.train());
-  f.require("valid");
-  f("valid", o.valid());
-  f.require("test");
-  f("test", o.test());
+  visit_split_files(f, o.files());
   f("valid_alignments", o.valid_alignments());
   f("test_alignments", o.test_alignments());
   f.nested("tokenizer", o.tokenizer(), tokenizer_registry());

@@ -1,5 +1,7 @@
 #include "tokenizers/sentencepiece_tokenizer.h"
 
+#include "tokenizers/binary_file.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,14 +19,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kWordStart = "\xe2\x96\x81";  // U+2581, SentencePiece's word-start mark
-
-std::string read_binary(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot read");
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
 
 /// A file in the temp directory, removed when this goes away.
 class TemporaryFile {
@@ -63,7 +57,7 @@ std::string sentencepiece_service_path() {
 SentencePieceTokenizer::SentencePieceTokenizer(std::string model, const std::string& origin) : model_(std::move(model)) {
   {
     TemporaryFile file;  // the helper reads the model once, at its start
-    std::ofstream(file.path(), std::ios::binary) << model_;
+    write_binary_file(file.path(), model_);
     service_ = std::make_unique<LineProcess>(std::vector<std::string>{sentencepiece_service_path(), "serve", file.path()});
     const std::string header = service_->read_line();
     if (header.rfind("ok ", 0) != 0)
@@ -95,11 +89,11 @@ std::shared_ptr<SentencePieceTokenizer> SentencePieceTokenizer::train(const std:
   LineProcess trainer({sentencepiece_service_path(), "train", model.path(), std::to_string(o.seed()), args});
   for (const auto& sentence : sentences) trainer.write_line(one_line(sentence));
   if (trainer.finish() != 0) throw std::runtime_error("sentencepiece: training failed (its message is above)");
-  return std::shared_ptr<SentencePieceTokenizer>(new SentencePieceTokenizer(read_binary(model.path()), "sentencepiece"));
+  return std::shared_ptr<SentencePieceTokenizer>(new SentencePieceTokenizer(read_binary_file(model.path()), "sentencepiece"));
 }
 
 std::shared_ptr<SentencePieceTokenizer> SentencePieceTokenizer::load(const std::string& model_path) {
-  return std::shared_ptr<SentencePieceTokenizer>(new SentencePieceTokenizer(read_binary(model_path), model_path));
+  return std::shared_ptr<SentencePieceTokenizer>(new SentencePieceTokenizer(read_binary_file(model_path), model_path));
 }
 
 std::string SentencePieceTokenizer::ask(const std::string& request) const {

@@ -4,6 +4,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "tokenizers/binary_file.h"
 #include "tokenizers/sentencepiece_tokenizer.h"
 #include "tokenizers/symbol_tokenizer.h"
 #include "tokenizers/vocabulary_tokenizer.h"
@@ -22,25 +23,10 @@ Product vocabulary_tokenizer(const VocabularyOptions& o, const Texts& texts) {
   return tokenizer;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot read");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) throw std::runtime_error(path + ": cannot write");
-}
-
 json read_saved(const std::string& directory) {
   const std::string path = directory + "/tokenizer.json";
   try {
-    return json::parse(read_file(path));
+    return json::parse(read_binary_file(path));
   } catch (const json::exception& e) {
     throw std::runtime_error(path + ": not a tokenizer file: " + e.what());
   }
@@ -72,10 +58,10 @@ const TokenizerRegistry& tokenizer_registry() {
 void save_tokenizer(const Tokenizer& tokenizer, const json& resolved_spec, const std::string& directory) {
   json saved = {{"spec", resolved_spec}, {"vocab_size", tokenizer.vocab_size()}};
   if (auto* pieces = dynamic_cast<const SentencePieceTokenizer*>(&tokenizer))
-    write_file(directory + "/tokenizer.model", pieces->serialized_model());
+    write_binary_file(directory + "/tokenizer.model", pieces->serialized_model());
   if (auto* vocabulary = dynamic_cast<const VocabularyTokenizer*>(&tokenizer))
     saved["vocabulary"] = vocabulary->learned_pieces();
-  write_file(directory + "/tokenizer.json", saved.dump(1) + "\n");
+  write_binary_file(directory + "/tokenizer.json", saved.dump(1) + "\n");
 }
 
 json saved_tokenizer_spec(const std::string& directory) {

@@ -106,7 +106,7 @@ void check_experiment(const Experiment& experiment, const std::string& tokenizer
         throw fail("/eval/splits/" + std::to_string(i), "unknown split \"" + eval_splits[i] + "\"; known: " + join(splits));
     if (variant.options.train().batch_tokens() > 0 && task->train_lengths().empty())
       throw fail("/train/batch_tokens", "this task batches by examples only; use batch_size");
-    const auto names = task->metric_names("valid");
+    const auto names = task->validation_metric_names("valid");
     const std::string& metric = variant.options.train().early_stopping().metric();
     if (std::find(names.begin(), names.end(), metric) == names.end())
       throw fail("/train/early_stopping/metric", "\"" + metric + "\" is not a validation metric of this model; known: " +

@@ -98,12 +98,10 @@ bool Seq2SeqTask::has_word_alignments(const std::string& split) const {
   return std::any_of(examples.begin(), examples.end(), [](const auto& ex) { return ex.word_alignment.has_value(); });
 }
 
-std::vector<std::string> Seq2SeqTask::metric_names(const std::string& split) const {
-  std::vector<std::string> names = {"loss", "ppl", "token_accuracy", "exact_match"};
-  if (data_->has_text) {
-    names.push_back("bleu");
-    names.push_back("chrf");
-  }
+std::vector<std::string> Seq2SeqTask::metric_names(const std::string& split, bool decode) const {
+  std::vector<std::string> names = {"loss", "ppl"};
+  if (decode) names.insert(names.end(), {"token_accuracy", "exact_match"});
+  if (decode && data_->has_text) names.insert(names.end(), {"bleu", "chrf"});
   if (has_word_alignments(split)) {
     if (model_->has_attention()) names.push_back("aer");
     names.push_back("aer_diagonal");
@@ -113,6 +111,7 @@ std::vector<std::string> Seq2SeqTask::metric_names(const std::string& split) con
     names.push_back("attention_entropy");
   }
   for (const auto& b : filled_buckets(split)) {
+    if (!decode) break;
     names.push_back("token_accuracy@" + b);
     names.push_back("exact_match@" + b);
   }
@@ -134,7 +133,7 @@ std::vector<std::string> Seq2SeqTask::table_metrics(const std::string& split) co
   return names;
 }
 
-Metrics Seq2SeqTask::evaluate(const std::string& split) {
+Metrics Seq2SeqTask::evaluate(const std::string& split, bool decode) {
   const auto& examples = data_->split(split);
   TORCH_CHECK(!examples.empty(), "seq2seq task: split \"", split, "\" is empty");
   torch::NoGradGuard no_grad;
@@ -186,6 +185,7 @@ Metrics Seq2SeqTask::evaluate(const std::string& split) {
     }
 
     // The model's own outputs, greedy or by beam search.
+    if (!decode) continue;
     const int64_t max_steps = static_cast<int64_t>(
         std::ceil(eval_.max_length_ratio() * batch.source.size(1)) + eval_.max_length_extra());
     auto hyp = decode_outputs(batch, max_steps);  // [B, L]
@@ -222,9 +222,11 @@ Metrics Seq2SeqTask::evaluate(const std::string& split) {
   m["ppl"] = std::exp(m["loss"]);
   const double all_correct = std::accumulate(bucket_correct.begin(), bucket_correct.end(), 0.0);
   const double all_exact = std::accumulate(bucket_exact.begin(), bucket_exact.end(), 0.0);
-  m["token_accuracy"] = all_correct / tokens;
-  m["exact_match"] = all_exact / static_cast<double>(examples.size());
-  if (data_->has_text) {
+  if (decode) {
+    m["token_accuracy"] = all_correct / tokens;
+    m["exact_match"] = all_exact / static_cast<double>(examples.size());
+  }
+  if (decode && data_->has_text) {
     m["bleu"] = corpus_bleu(hypotheses, references).score;
     m["chrf"] = corpus_chrf(hypotheses, references);
   }
@@ -237,7 +239,7 @@ Metrics Seq2SeqTask::evaluate(const std::string& split) {
     m["attention_entropy"] = entropy / tokens;  // nats per target step
   }
   const auto names = bucket_names();
-  for (int64_t k = 0; k < buckets; ++k) {
+  for (int64_t k = 0; decode && k < buckets; ++k) {
     if (bucket_examples[k] == 0) continue;  // an empty bucket has no accuracy
     m["token_accuracy@" + names[k]] = bucket_correct[k] / bucket_tokens[k];
     m["exact_match@" + names[k]] = bucket_exact[k] / bucket_examples[k];

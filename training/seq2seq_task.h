@@ -42,9 +42,13 @@ class Seq2SeqTask : public Task {
   TrainLoss train_loss(const std::vector<int64_t>& examples) override;
   /// The longer of source and target (+ EOS) of each training example.
   std::vector<int64_t> train_lengths() const override;
-  Metrics evaluate(const std::string& split) override;
+  Metrics evaluate(const std::string& split) override { return evaluate(split, true); }
+  Metrics validate(const std::string& split) override { return evaluate(split, decode_in_validation()); }
   std::vector<std::string> splits() const override;
-  std::vector<std::string> metric_names(const std::string& split) const override;
+  std::vector<std::string> metric_names(const std::string& split) const override { return metric_names(split, true); }
+  std::vector<std::string> validation_metric_names(const std::string& split) const override {
+    return metric_names(split, decode_in_validation());
+  }
   std::vector<std::string> table_metrics(const std::string& split) const override;
   /// Greedy decoding of the first examples, with the attention of each output token.
   std::vector<AttentionMap> attention_maps(const std::string& split, int64_t count) override;
@@ -55,6 +59,10 @@ class Seq2SeqTask : public Task {
   /// The bucket names that hold examples of `split` (the others have no figures).
   std::vector<std::string> filled_buckets(const std::string& split) const;
   int64_t bucket_of(int64_t source_length) const;
+  /// The metrics of a split, with or without decoding the model's own outputs.
+  Metrics evaluate(const std::string& split, bool decode);
+  std::vector<std::string> metric_names(const std::string& split, bool decode) const;
+  bool decode_in_validation() const { return eval_.training_validation() == "full"; }
   /// Whether some example of `split` has gold word alignments (then AER applies).
   bool has_word_alignments(const std::string& split) const;
   /// The model's outputs for a batch, greedy or by beam search (eval.beam): [B, L] ids, the

@@ -37,6 +37,13 @@ class Task {
   virtual std::vector<std::string> splits() const = 0;
   /// Exactly the metric names evaluate(split) returns, known before training.
   virtual std::vector<std::string> metric_names(const std::string& split) const = 0;
+  /// The periodic validation during training: by default evaluate(); a task may leave out
+  /// costly metrics there (seq2seq: decoding, with eval.training_validation "teacher_forced").
+  virtual Metrics validate(const std::string& split) { return evaluate(split); }
+  /// Exactly the metric names validate(split) returns (what early stopping may use).
+  virtual std::vector<std::string> validation_metric_names(const std::string& split) const {
+    return metric_names(split);
+  }
   /// The metrics of `split` the comparison table shows, in order.
   virtual std::vector<std::string> table_metrics(const std::string& split) const = 0;
   /// Attention maps of the first `count` examples of `split` (none for models without attention).

@@ -70,6 +70,10 @@ struct EvalOptions {
   TORCH_ARG(int64_t, max_length_extra) = 10;
   /// Decoding of the model's own outputs for the metrics: greedy (1) or beam search of this size.
   TORCH_ARG(int64_t, beam) = 1;
+  /// What the validation during training computes: "full" (every metric, decoding included)
+  /// or "teacher_forced" (loss, ppl, aer, attention metrics: no decoding, much cheaper on long
+  /// text); the evaluation of the best checkpoint at the end is always full.
+  TORCH_ARG(std::string, training_validation) = "full";
   /// GNMT length penalty α of the beam search (0: none).
   TORCH_ARG(double, length_penalty) = 0.6;
   /// Examples per evaluation batch.
@@ -85,6 +89,7 @@ void visit_fields(Fields& f, EvalOptions& o) {
   f("max_length_ratio", o.max_length_ratio(), greater_than(0.0));
   f("max_length_extra", o.max_length_extra(), at_least(0));
   f("beam", o.beam(), at_least(1));
+  f("training_validation", o.training_validation(), one_of({"full", "teacher_forced"}));
   f("length_penalty", o.length_penalty(), at_least(0.0));
   f("batch_size", o.batch_size(), at_least(1));
   f("attention_maps", o.attention_maps(), at_least(0));

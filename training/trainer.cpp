@@ -129,7 +129,7 @@ TrainOutcome Trainer::train() {
 
     bool stop_early = false;
     if (state.step % options_.eval_every() == 0 || state.step == options_.max_steps()) {
-      Metrics metrics = task_.evaluate("valid");
+      Metrics metrics = task_.validate("valid");
       auto it = metrics.find(stopping.metric());
       TORCH_CHECK(it != metrics.end(), "validation gave no metric \"", stopping.metric(), "\"");
       const bool improved = state.best_step < 0 || (maximize ? it->second > state.best_metric

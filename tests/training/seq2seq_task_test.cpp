@@ -118,6 +118,22 @@ TEST(Seq2SeqTask, MetricNamesAreExactlyWhatEvaluateReturns) {
   EXPECT_EQ(task.splits(), (std::vector<std::string>{"test", "train", "valid"}));
 }
 
+TEST(Seq2SeqTask, TeacherForcedValidationLeavesDecodingOutAndSaysSo) {
+  auto data = make_synthetic_data(SyntheticKind::kCopy, SyntheticOptions().train_lengths({5, 25}).test_lengths({5, 50})
+                                                            .train_size(100).valid_size(30).test_size(60));
+  Seq2SeqTask task(data, std::make_shared<CopyOracle>(data->tokenizer->vocab_size()),
+                   EvalOptions().length_buckets({10, 25, 50}).training_validation("teacher_forced"));
+  auto names = task.validation_metric_names("valid");
+  std::vector<std::string> returned;
+  const auto validated = task.validate("valid");
+  for (const auto& [name, value] : validated) returned.push_back(name);
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, returned);
+  EXPECT_EQ(validated.count("token_accuracy"), 0u);
+  EXPECT_DOUBLE_EQ(validated.at("loss"), task.evaluate("valid").at("loss"));  // the same teacher-forced figures
+  EXPECT_EQ(task.evaluate("valid").count("token_accuracy"), 1u);               // the final evaluation decodes
+}
+
 TEST(Seq2SeqTask, AttentionEntropyIsZeroForOneHotWeights) {
   auto data = make_synthetic_data(SyntheticKind::kCopy, SyntheticOptions().symbols(6).train_lengths({2, 4})
                                                             .test_lengths({2, 4}).train_size(50).valid_size(20)
