@@ -9,6 +9,7 @@
 
 #include "tools/cli/cli_options.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/trained_run.h"
 #include "training/classification_task.h"
 #include "training/runner.h"
 
@@ -47,17 +48,8 @@ int classify_command(int argc, char** argv) {
   }
   const std::string run_dir = (*args)["run_dir"].as<std::string>();
   std::unique_ptr<Task> task;
-  try {
-    task = load_trained_task(run_dir);
-  } catch (const ExperimentError& e) {
-    std::cerr << e.what() << "\n";
-    return kExitBadInput;
-  }
-  auto* classification = dynamic_cast<ClassificationTask*>(task.get());
-  if (!classification) {
-    std::cerr << run_dir << ": not a classification run\n";
-    return kExitBadInput;
-  }
+  auto* classification = load_trained_task_of_kind<ClassificationTask>(run_dir, "classification", task);
+  if (!classification) return kExitBadInput;
   torch::NoGradGuard no_grad;
   classification->classifier().eval();
   const Tokenizer& tokenizer = *classification->data().tokenizer;

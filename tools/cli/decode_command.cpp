@@ -8,6 +8,7 @@
 #include "models/decoding.h"
 #include "tools/cli/cli_options.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/trained_run.h"
 #include "training/runner.h"
 #include "training/seq2seq_task.h"
 #include "tokenizers/special_tokens.h"
@@ -77,17 +78,8 @@ int decode_command(int argc, char** argv) {
   }
   const std::string run_dir = (*args)["run_dir"].as<std::string>();
   std::unique_ptr<Task> task;
-  try {
-    task = load_trained_task(run_dir);
-  } catch (const ExperimentError& e) {
-    std::cerr << e.what() << "\n";
-    return kExitBadInput;
-  }
-  auto* seq2seq = dynamic_cast<Seq2SeqTask*>(task.get());
-  if (!seq2seq) {
-    std::cerr << run_dir << ": not a sequence-to-sequence run\n";
-    return kExitBadInput;
-  }
+  auto* seq2seq = load_trained_task_of_kind<Seq2SeqTask>(run_dir, "sequence-to-sequence", task);
+  if (!seq2seq) return kExitBadInput;
   torch::NoGradGuard no_grad;
   seq2seq->seq2seq_model().eval();
   const Tokenizer& tokenizer = seq2seq->tokenizer();
