@@ -59,8 +59,11 @@ std::vector<std::u32string> split_on_space(const std::u32string& text) {
 }
 
 std::vector<std::string> words_13a(const std::string& text) {
+  // sacreBLEU's BLEU tokenizes sent.rstrip(): trailing whitespace goes before 13a's "-\n" rule sees it.
+  std::u32string stripped = utf8_to_code_points(text);
+  while (!stripped.empty() && is_unicode_space(stripped.back())) stripped.pop_back();
   std::vector<std::string> words;
-  const std::string tokenized = tokenize_13a(text);
+  const std::string tokenized = tokenize_13a(code_points_to_utf8(stripped));
   size_t start = 0;
   while (start < tokenized.size()) {
     size_t end = tokenized.find(' ', start);
@@ -82,11 +85,15 @@ std::unordered_map<std::string, int64_t> word_ngrams(const std::vector<std::stri
   return counts;
 }
 
-void check_same_count(const std::vector<std::string>& hypotheses, const std::vector<std::string>& references,
+/// One reference per hypothesis, none empty (sacreBLEU refuses an empty reference too).
+void check_references(const std::vector<std::string>& hypotheses, const std::vector<std::string>& references,
                       const char* metric) {
   if (hypotheses.size() != references.size())
     throw std::invalid_argument(std::string(metric) + ": " + std::to_string(hypotheses.size()) + " hypotheses but " +
                                 std::to_string(references.size()) + " references");
+  for (size_t i = 0; i < references.size(); ++i)
+    if (references[i].empty())
+      throw std::invalid_argument(std::string(metric) + ": reference " + std::to_string(i + 1) + " is empty");
 }
 
 }  // namespace
@@ -133,7 +140,7 @@ std::string tokenize_13a(const std::string& text) {
 }
 
 BleuScore corpus_bleu(const std::vector<std::string>& hypotheses, const std::vector<std::string>& references) {
-  check_same_count(hypotheses, references, "BLEU");
+  check_references(hypotheses, references, "BLEU");
   constexpr size_t kOrder = 4;
   BleuScore bleu;
   for (size_t i = 0; i < hypotheses.size(); ++i) {
@@ -174,7 +181,7 @@ BleuScore corpus_bleu(const std::vector<std::string>& hypotheses, const std::vec
 }
 
 double corpus_chrf(const std::vector<std::string>& hypotheses, const std::vector<std::string>& references) {
-  check_same_count(hypotheses, references, "chrF");
+  check_references(hypotheses, references, "chrF");
   constexpr size_t kOrder = 6;
   constexpr double kBeta = 2.0;
   // Per order: hypothesis n-grams, reference n-grams, matches (min of the counts).

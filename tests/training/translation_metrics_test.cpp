@@ -65,6 +65,13 @@ TEST(CorpusBleu, ExpSmoothingOfOrdersWithoutMatches) {
   // Too short for 3-grams: sacreBLEU's corpus BLEU is 0, however right the words.
   EXPECT_EQ(corpus_bleu({"a b"}, {"a b"}).score, 0.0);
   EXPECT_THROW(corpus_bleu({"a"}, {"a", "b"}), std::invalid_argument);
+  EXPECT_THROW(corpus_bleu({"a"}, {""}), std::invalid_argument);  // sacreBLEU refuses empty references
+  EXPECT_THROW(corpus_chrf({"a"}, {""}), std::invalid_argument);
+}
+
+TEST(CorpusBleu, TrailingWhitespaceGoesBeforeTokenizing) {
+  // sacreBLEU tokenizes hyp.rstrip(): "x-\n" keeps its hyphen (13a's "-\n" rule would join it away).
+  EXPECT_DOUBLE_EQ(corpus_bleu({"a b c x-\n"}, {"a b c x-"}).score, 100.0);
 }
 
 TEST(CorpusChrf, WorkedByHandAndEdgeCases) {
