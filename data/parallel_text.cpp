@@ -40,13 +40,14 @@ int64_t words_of_pieces(const std::vector<int64_t>& word_of_piece) {
 
 /// An evaluation split's pairs and, where given, their gold word alignments.
 struct EvaluationFiles {
+  std::string path;
   std::vector<TextPair> pairs;
   std::vector<WordAlignment> alignments;  // empty: none
   std::string alignments_path;
 };
 
 EvaluationFiles read_evaluation_files(const std::string& path, const std::string& alignments_path) {
-  EvaluationFiles files{read_parallel_tsv(path), {}, alignments_path};
+  EvaluationFiles files{path, read_parallel_tsv(path), {}, alignments_path};
   if (alignments_path.empty()) return files;
   files.alignments = read_alignments(alignments_path, files.pairs.size());
   for (size_t i = 0; i < files.pairs.size(); ++i) {
@@ -65,6 +66,8 @@ std::vector<Seq2SeqExample> evaluation_split(const EvaluationFiles& files, const
   std::vector<Seq2SeqExample> examples;
   for (size_t i = 0; i < files.pairs.size(); ++i) {
     examples.push_back(make_example(files.pairs[i], tokenizer, true));
+    if (examples.back().source.empty())  // an encoder cannot read nothing
+      throw DataFileError(files.path, i + 1, "the source has no pieces (the tokenizer keeps nothing of it)");
     if (files.alignments.empty()) continue;
     // The tokenizer must see the words the alignment counts (its normaliser could merge or split some).
     const auto& ex = examples.back();

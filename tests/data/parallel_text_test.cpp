@@ -65,6 +65,20 @@ TEST(ParallelText, AlignmentsPastThePairsWordsAreRejectedWithTheirLine) {
   }
 }
 
+TEST(ParallelText, AnEvaluationSourceWithoutPiecesIsRejectedWithItsLine) {
+  TempDir dir;
+  write_text(dir.file("train.tsv"), "uno dos\tone two\n");
+  write_text(dir.file("valid.tsv"), "dos\ttwo\n\u00a0\tnothing\n");  // a no-break space: text, but no word
+  write_text(dir.file("test.tsv"), "uno\tone\n");
+  write_text(dir.file("test.align"), "0-0\n");
+  try {
+    make_data(parallel_spec(dir));
+    FAIL() << "accepted a source the encoder would get no piece of";
+  } catch (const DataFileError& e) {
+    EXPECT_EQ(std::string(e.what()), dir.file("valid.tsv") + ":2: the source has no pieces (the tokenizer keeps nothing of it)");
+  }
+}
+
 TEST(LabelledText, ClassesComeFromTheTrainingFileAndUnknownLabelsNameTheirLine) {
   TempDir dir;
   write_text(dir.file("train.tsv"), "zippy\tYow! ||| Are we having fun yet?\nlinux\tRTFM\nlinux\tuse the source\n");
