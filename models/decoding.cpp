@@ -104,7 +104,7 @@ std::vector<std::vector<ScoredHypothesis>> beam_search(Seq2SeqModelImpl& model, 
         if (static_cast<int64_t>(finished[b].size()) < K)
           for (int64_t k = 0; k < kept; ++k)
             finished[b].push_back({next_beams[b][k], next_log_prob[b][k],
-                                   next_log_prob[b][k] / length_penalty(t + 1, options.length_penalty())});
+                                   next_log_prob[b][k] / length_penalty(t + 1, options.length_penalty()), false});
       }
       if (done[b]) std::fill(next_log_prob[b].begin(), next_log_prob[b].end(), minus_infinity);
     }

@@ -39,6 +39,7 @@ struct ScoredHypothesis {
   std::vector<int64_t> tokens;  // without EOS
   double log_prob;              // sum of the token log-probabilities, EOS included
   double score;                 // log_prob / length penalty: what the beam ranks by
+  bool ended = true;            // false: cut at the length limit before the model chose EOS
 };
 
 /// Beam search: for each sentence its n_best hypotheses, best first.

@@ -18,7 +18,10 @@
 #include <sentencepiece_processor.h>
 #include <sentencepiece_trainer.h>
 
+#include <unistd.h>
+
 #include <csignal>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -40,13 +43,48 @@ class StdinSentences : public sentencepiece::SentenceIterator {
   bool done_ = false;
 };
 
+/// Holds back what is written to stderr while it lives; released() gives it back. The trainer
+/// logs its whole command line at INFO before it reads --minloglevel, so a successful training
+/// stays silent and a failed one shows its log.
+class HeldStderr {
+ public:
+  HeldStderr() : held_(std::tmpfile()), saved_(dup(STDERR_FILENO)) {
+    if (held_ && saved_ >= 0) dup2(fileno(held_), STDERR_FILENO);
+  }
+  ~HeldStderr() { std::string unused = released(); }
+  HeldStderr(const HeldStderr&) = delete;
+  HeldStderr& operator=(const HeldStderr&) = delete;
+
+  std::string released() {
+    std::string text;
+    if (saved_ < 0) return text;
+    std::fflush(stderr);
+    dup2(saved_, STDERR_FILENO);
+    close(saved_);
+    saved_ = -1;
+    if (!held_) return text;
+    std::rewind(held_);
+    char buffer[4096];
+    for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, held_)) > 0;) text.append(buffer, n);
+    std::fclose(held_);
+    held_ = nullptr;
+    return text;
+  }
+
+ private:
+  std::FILE* held_;
+  int saved_;
+};
+
 int train(const std::string& model_out, const std::string& seed, const std::string& args) {
   sentencepiece::SetRandomGeneratorSeed(static_cast<unsigned int>(std::stoul(seed)));
   StdinSentences sentences;
   std::string model;
+  HeldStderr log;
   const auto status = sentencepiece::SentencePieceTrainer::Train(args, &sentences, &model);
+  const std::string trainer_log = log.released();
   if (!status.ok()) {
-    std::cerr << "sentencepiece: training failed: " << status.ToString() << "\n";
+    std::cerr << trainer_log << "sentencepiece: training failed: " << status.ToString() << "\n";
     return 1;
   }
   std::ofstream out(model_out, std::ios::binary | std::ios::trunc);

@@ -57,13 +57,13 @@ Metrics ClassificationTask::evaluate(const std::string& split) {
   const auto& documents = data_->split(split);
   TORCH_CHECK(!documents.empty(), "classification task: split \"", split, "\" is empty");
   torch::NoGradGuard no_grad;
-  const bool was_training = model_->is_training();
-  model_->eval();
+  EvalModeGuard eval_mode(*model_);
   std::vector<int64_t> order(documents.size());
   std::iota(order.begin(), order.end(), 0);
   double nll = 0, attended_right = 0, with_gold = 0;
   std::vector<torch::Tensor> predicted, gold;
   for (size_t start = 0; start < order.size(); start += eval_.batch_size()) {
+    throw_if_stopped();
     const size_t end = std::min(order.size(), start + static_cast<size_t>(eval_.batch_size()));
     auto batch = make_document_batch(documents, std::vector<int64_t>(order.begin() + start, order.begin() + end));
     auto out = model_->forward(document_input(batch));
@@ -76,7 +76,6 @@ Metrics ClassificationTask::evaluate(const std::string& split) {
       with_gold += known.sum().item<double>();
     }
   }
-  if (was_training) model_->train();
   auto all_predicted = torch::cat(predicted), all_gold = torch::cat(gold);
   const auto classes = static_cast<int64_t>(data_->labels.size());
   auto [macro_f1, per_class] = f1_scores(all_predicted, all_gold, classes);

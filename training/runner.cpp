@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "data/text_files.h"
 #include "training/atomic_file.h"
 #include "training/comparison_table.h"
 #include "training/parallel_runs.h"
@@ -151,8 +152,15 @@ bool train_run_directory(const std::string& dir, const RunnerOptions& options) {
 
   auto model = task->model();
   load_weights(Trainer::best_checkpoint(dir), *model);
+  // The final evaluation may decode for minutes: a Ctrl-C there stops it between batches and
+  // leaves the run without results.json, so that --resume evaluates it again.
+  task->set_stop_flag(options.stop);
   json metrics = json::object();
-  for (const auto& split : variant.options.eval().splits()) metrics[split] = task->evaluate(split);
+  try {
+    for (const auto& split : variant.options.eval().splits()) metrics[split] = task->evaluate(split);
+  } catch (const EvaluationStopped&) {
+    return false;
+  }
   const auto& eval = variant.options.eval();
   write_attention_maps(task->attention_maps(eval.report_split(), eval.attention_maps()),
                        (fs::path(dir) / "attention").string());
@@ -241,7 +249,13 @@ std::unique_ptr<Task> load_trained_task(const std::string& run_dir) {
   const RunConfig config = read_run_config(config_path_of(run_dir));
   const std::string best = Trainer::best_checkpoint(run_dir);
   if (!fs::exists(best)) throw ExperimentError(best + ": missing (the run has not evaluated yet)");
-  auto task = build_task(config.variant.options, config.seed, run_data_context(run_dir));
+  std::unique_ptr<Task> task;
+  try {
+    task = build_task(config.variant.options, config.seed, run_data_context(run_dir));
+  } catch (const DataFileError& e) {
+    throw ExperimentError(run_dir + ": its data: " + e.what() +
+                          " (data paths in config.json are relative to the directory attnlab runs in)");
+  }
   load_weights(best, *task->model());
   return task;
 }

@@ -137,8 +137,7 @@ Metrics Seq2SeqTask::evaluate(const std::string& split, bool decode) {
   const auto& examples = data_->split(split);
   TORCH_CHECK(!examples.empty(), "seq2seq task: split \"", split, "\" is empty");
   torch::NoGradGuard no_grad;
-  const bool was_training = model_->is_training();
-  model_->eval();
+  EvalModeGuard eval_mode(*model_);
 
   const int64_t buckets = static_cast<int64_t>(bucket_names().size());
   std::vector<double> bucket_correct(buckets, 0), bucket_tokens(buckets, 0), bucket_exact(buckets, 0),
@@ -149,9 +148,15 @@ Metrics Seq2SeqTask::evaluate(const std::string& split, bool decode) {
   AlignmentErrorCounts attention_aer, diagonal_aer;
   std::vector<std::string> hypotheses, references;  // texts, for BLEU and chrF
 
+  // Batches of similar source lengths: a batch decodes until its longest source's step limit,
+  // so mixing lengths would make every short verse wait for the longest one. Corpus metrics
+  // do not depend on the order.
   std::vector<int64_t> order(examples.size());
   std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t a, int64_t b) { return examples[a].source.size() < examples[b].source.size(); });
   for (const auto& indices : chunk(order, eval_.batch_size())) {
+    throw_if_stopped();
     auto batch = make_batch(examples, indices);
     auto target_mask = batch.target_out.ne(kPad);  // [B, T]
 
@@ -186,9 +191,7 @@ Metrics Seq2SeqTask::evaluate(const std::string& split, bool decode) {
 
     // The model's own outputs, greedy or by beam search.
     if (!decode) continue;
-    const int64_t max_steps = static_cast<int64_t>(
-        std::ceil(eval_.max_length_ratio() * batch.source.size(1)) + eval_.max_length_extra());
-    auto hyp = decode_outputs(batch, max_steps);  // [B, L]
+    auto hyp = decode_outputs(batch);  // [B, L]
     if (data_->has_text) {
       for (size_t b = 0; b < indices.size(); ++b) {
         auto row = hyp[static_cast<int64_t>(b)].contiguous();
@@ -215,7 +218,6 @@ Metrics Seq2SeqTask::evaluate(const std::string& split, bool decode) {
       bucket_examples[k] += 1;
     }
   }
-  if (was_training) model_->train();
 
   Metrics m;
   m["loss"] = nll / tokens;
@@ -247,8 +249,24 @@ Metrics Seq2SeqTask::evaluate(const std::string& split, bool decode) {
   return m;
 }
 
-torch::Tensor Seq2SeqTask::decode_outputs(const Seq2SeqBatch& batch, int64_t max_steps) {
-  if (eval_.beam() <= 1) return model_->greedy(batch.source, batch.source_lengths, max_steps).tokens;
+int64_t Seq2SeqTask::step_limit(int64_t source_length) const {
+  return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(eval_.max_length_ratio() * source_length)) +
+                                  eval_.max_length_extra());
+}
+
+torch::Tensor Seq2SeqTask::decode_outputs(const Seq2SeqBatch& batch) {
+  if (eval_.beam() <= 1) {
+    // Greedy decodes the batch up to its longest source's limit; each row is then cut at its own
+    // limit (as beam search does), so an output does not depend on the sentences batched with it.
+    const auto lengths = batch.source_lengths.contiguous();
+    std::vector<int64_t> limits;
+    for (int64_t b = 0; b < lengths.size(0); ++b) limits.push_back(step_limit(lengths[b].item<int64_t>()));
+    auto tokens = model_->greedy(batch.source, batch.source_lengths, *std::max_element(limits.begin(), limits.end()))
+                      .tokens;                                                          // [B, L]
+    auto steps = torch::arange(tokens.size(1), torch::kLong).unsqueeze(0);              // [1, L]
+    auto limit = torch::tensor(limits, torch::kLong).unsqueeze(1);                      // [B, 1]
+    return tokens.masked_fill(steps.ge(limit), kPad);
+  }
   const auto beam = BeamSearchOptions()
                         .beam(eval_.beam())
                         .length_penalty(eval_.length_penalty())
@@ -264,7 +282,7 @@ torch::Tensor Seq2SeqTask::decode_outputs(const Seq2SeqBatch& batch, int64_t max
     if (best[b].empty()) continue;  // no hypothesis: an empty output
     const auto& ids = best[b][0].tokens;
     for (size_t t = 0; t < ids.size(); ++t) out[static_cast<int64_t>(b)][static_cast<int64_t>(t)] = ids[t];
-    out[static_cast<int64_t>(b)][static_cast<int64_t>(ids.size())] = kEos;
+    if (best[b][0].ended) out[static_cast<int64_t>(b)][static_cast<int64_t>(ids.size())] = kEos;
   }
   return tokens;
 }
@@ -274,15 +292,11 @@ std::vector<AttentionMap> Seq2SeqTask::attention_maps(const std::string& split, 
   count = std::min<int64_t>(count, static_cast<int64_t>(examples.size()));
   if (count <= 0 || !model_->has_attention()) return {};
   torch::NoGradGuard no_grad;
-  const bool was_training = model_->is_training();
-  model_->eval();
+  EvalModeGuard eval_mode(*model_);
   std::vector<int64_t> first(count);
   std::iota(first.begin(), first.end(), 0);
   auto batch = make_batch(examples, first);
-  const int64_t max_steps = static_cast<int64_t>(
-      std::ceil(eval_.max_length_ratio() * batch.source.size(1)) + eval_.max_length_extra());
-  auto hyp = model_->greedy(batch.source, batch.source_lengths, max_steps);  // attention [B, L, S]
-  if (was_training) model_->train();
+  auto hyp = model_->greedy(batch.source, batch.source_lengths, step_limit(batch.source.size(1)));  // attention [B, L, S]
 
   const auto& tokenizer = *data_->tokenizer;
   auto pieces = [&](const std::vector<int64_t>& ids) {

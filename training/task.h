@@ -3,8 +3,10 @@
 // its data and model, and supplies the training loss of a batch and the metrics of a
 // split. The Trainer supplies everything else, the same for every task.
 
+#include <atomic>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -15,6 +17,29 @@
 namespace attnlab {
 
 using Metrics = std::map<std::string, double>;
+
+/// Thrown by an evaluation whose stop flag was set (Ctrl-C): a long decoding pass ends within a batch.
+struct EvaluationStopped : std::runtime_error {
+  EvaluationStopped() : std::runtime_error("evaluation stopped") {}
+};
+
+/// Eval mode for a scope: the model's training mode comes back when the scope ends, also when
+/// an evaluation throws.
+class EvalModeGuard {
+ public:
+  explicit EvalModeGuard(torch::nn::Module& model) : model_(model), was_training_(model.is_training()) {
+    model_.eval();
+  }
+  ~EvalModeGuard() {
+    if (was_training_) model_.train();
+  }
+  EvalModeGuard(const EvalModeGuard&) = delete;
+  EvalModeGuard& operator=(const EvalModeGuard&) = delete;
+
+ private:
+  torch::nn::Module& model_;
+  bool was_training_;
+};
 
 struct TrainLoss {
   torch::Tensor loss;  // scalar, mean over the batch's tokens
@@ -48,6 +73,17 @@ class Task {
   virtual std::vector<std::string> table_metrics(const std::string& split) const = 0;
   /// Attention maps of the first `count` examples of `split` (none for models without attention).
   virtual std::vector<AttentionMap> attention_maps(const std::string& /*split*/, int64_t /*count*/) { return {}; }
+
+  /// Evaluations check `stop` between batches and throw EvaluationStopped once it is set.
+  void set_stop_flag(const std::atomic<bool>* stop) { stop_ = stop; }
+
+ protected:
+  void throw_if_stopped() const {
+    if (stop_ && stop_->load()) throw EvaluationStopped();
+  }
+
+ private:
+  const std::atomic<bool>* stop_ = nullptr;
 };
 
 }  // namespace attnlab

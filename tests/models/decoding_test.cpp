@@ -85,6 +85,11 @@ TEST(BeamSearch, StopsAtTheLengthLimit) {
   ASSERT_EQ(best[0].size(), 2u);
   EXPECT_EQ(best[0][0].tokens, (std::vector<int64_t>{kA}));
   EXPECT_EQ(best[0][1].tokens, (std::vector<int64_t>{kB}));
+  EXPECT_FALSE(best[0][0].ended);  // cut, not ended by the model: no EOS to credit it with
+  EXPECT_FALSE(best[0][1].ended);
+  auto unlimited = beam_search(model, torch::zeros({1, 3}, torch::kLong), torch::tensor({3}),
+                               BeamSearchOptions().beam(2).length_penalty(0.0));
+  EXPECT_TRUE(unlimited[0][0].ended);
 }
 
 std::shared_ptr<Seq2SeqModelImpl> tiny(const std::string& kind) {

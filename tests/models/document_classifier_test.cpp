@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "data/document_data.h"
 #include "models/document_classifier.h"
 #include "tests/test_support.h"
@@ -52,7 +54,9 @@ TEST_P(Structures, PoolingWeightsAreDistributionsOverRealWordsAndSentences) {
       const int64_t words = lengths[b][n].item<int64_t>();
       const double total = out.word_weights[b][n].sum().item<double>();
       EXPECT_NEAR(total, words > 0 ? 1.0 : 0.0, 1e-6) << b << " " << n;
-      if (words < 4) EXPECT_EQ(out.word_weights[b][n].narrow(0, words, 4 - words).abs().sum().item<double>(), 0.0);
+      if (words < 4) {
+        EXPECT_EQ(out.word_weights[b][n].narrow(0, words, 4 - words).abs().sum().item<double>(), 0.0);
+      }
     }
   }
   EXPECT_NEAR(out.sentence_weights[0].sum().item<double>(), 1.0, 1e-6);
@@ -100,10 +104,29 @@ TEST_P(LearnsKeySentence, AboveChanceThroughTheTrainer) {
   Trainer(*task, options.train(), run).train();
   auto m = task->evaluate("valid");
   EXPECT_GT(m.at("accuracy"), 0.5) << GetParam();  // chance: 1/3
-  if (GetParam() == "hierarchical") EXPECT_GT(m.at("sentence_attention_accuracy"), 0.5);  // chance: ~0.4
+  if (GetParam() == "hierarchical") {
+    EXPECT_GT(m.at("sentence_attention_accuracy"), 0.5);  // chance: ~0.4
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, LearnsKeySentence, ::testing::Values("hierarchical", "flat", "mean_pool"));
+
+TEST(ClassificationTask, AStopFlagEndsAnEvaluation) {
+  json config = json::parse(R"({
+    "task": "classification",
+    "data": {"type": "key_sentence", "classes": 3, "fillers": 6, "sentences": [2, 3], "sentence_length": [3, 5],
+             "train_size": 20, "valid_size": 20, "test_size": 20},
+    "model": {"type": "document_classifier", "embedding": 8, "hidden": 8},
+    "train": {"max_steps": 1},
+    "threads": 1
+  })");
+  auto task = build_task(resolve_variant("tiny", config).options, 1);
+  std::atomic<bool> stop{true};
+  task->set_stop_flag(&stop);
+  EXPECT_THROW(task->evaluate("valid"), EvaluationStopped);
+  stop = false;
+  EXPECT_EQ(task->evaluate("valid").count("accuracy"), 1u);
+}
 
 TEST(ClassificationTask, MacroF1ByHand) {
   // gold 0 0 1 1 2, predicted 0 1 1 1 0: class 0 TP 1 FP 1 FN 1 -> 0.5; class 1 TP 2 FP 1 FN 0 -> 0.8;

@@ -251,6 +251,40 @@ void write_numeral_corpus(const TempDir& dir) {
   }
 }
 
+TEST(EndToEnd, TokenizerTrainEncodeDecodeFromTheShell) {
+  TempDir dir;
+  write_numeral_corpus(dir);
+  std::istringstream pairs(read_text(dir.file("train.tsv")));
+  std::string text;  // the Spanish side, a sentence per line
+  for (std::string line; std::getline(pairs, line);) text += line.substr(0, line.find('\t')) + "\n";
+  write_text(dir.file("es.txt"), text);
+
+  auto trained = attnlab_cli("tokenizer train --input " + quote(dir.file("es.txt")) + " --type bpe --vocab-size 40 --out " +
+                                 quote(dir.file("tok")), dir);
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  EXPECT_EQ(trained.err, "");  // the SentencePiece trainer's log is held back when it succeeds
+  EXPECT_NE(trained.out.find("40 pieces"), std::string::npos) << trained.out;
+  EXPECT_TRUE(fs::exists(dir.file("tok/tokenizer.model")));
+
+  write_text(dir.file("input.txt"), "siete ocho uno\ndos\n");
+  auto ids = attnlab_cli("tokenizer encode --ids --model " + quote(dir.file("tok")), dir, dir.file("input.txt"));
+  ASSERT_EQ(ids.exit_code, 0) << ids.err;
+  write_text(dir.file("ids.txt"), ids.out);
+  auto decoded = attnlab_cli("tokenizer decode --model " + quote(dir.file("tok")), dir, dir.file("ids.txt"));
+  ASSERT_EQ(decoded.exit_code, 0) << decoded.err;
+  EXPECT_EQ(decoded.out, "siete ocho uno\ndos\n");
+
+  // Bad input: one line naming the file and line, exit 2, nothing written.
+  write_text(dir.file("bad.txt"), "uno\ndos \xff\n");
+  auto bad = attnlab_cli("tokenizer train --input " + quote(dir.file("bad.txt")) + " --out " + quote(dir.file("tok2")), dir);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(bad.err, "attnlab tokenizer train: " + dir.file("bad.txt") + ":2: invalid UTF-8 at byte 5\n");
+  EXPECT_FALSE(fs::exists(dir.file("tok2")));
+  auto taken = attnlab_cli("tokenizer train --input " + quote(dir.file("es.txt")) + " --out " + quote(dir.file("tok")), dir);
+  EXPECT_EQ(taken.exit_code, 2);
+  EXPECT_EQ(taken.err, "attnlab tokenizer train: " + dir.file("tok") + ": already exists; choose a new --out directory\n");
+}
+
 TEST(EndToEnd, TranslationOnTextFilesReportsBleuChrfAerAndKeepsItsTokenizer) {
   TempDir dir;
   write_numeral_corpus(dir);
@@ -305,6 +339,11 @@ TEST(EndToEnd, TranslationOnTextFilesReportsBleuChrfAerAndKeepsItsTokenizer) {
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find(dir.file("valid.tsv") + ":2: no tab; expected source<TAB>target"), std::string::npos) << bad.err;
   EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
+  // The trained run reads its corpus again: the same line, with the run named, is bad input.
+  auto eval = attnlab_cli("eval " + quote(run.string()), dir);
+  EXPECT_EQ(eval.exit_code, 2);
+  EXPECT_EQ(eval.err.rfind(run.string() + ": its data: " + dir.file("valid.tsv") + ":2: no tab", 0), 0u) << eval.err;
+  EXPECT_EQ(std::count(eval.err.begin(), eval.err.end(), '\n'), 1) << eval.err;
 }
 
 std::vector<torch::Tensor> checkpoint_weights(const fs::path& run) {

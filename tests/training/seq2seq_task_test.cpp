@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 
 #include "data/synthetic.h"
@@ -65,6 +66,20 @@ class CopyOracle : public Seq2SeqModelImpl {
   int64_t vocab_;
 };
 
+/// Copies the source, then repeats its last token: it never chooses EOS, so only the step limit ends it.
+class EndlessCopy : public CopyOracle {
+ public:
+  using CopyOracle::CopyOracle;
+  Hypotheses greedy(const torch::Tensor& source, const torch::Tensor& lengths, int64_t max_steps) override {
+    auto out = torch::empty({source.size(0), max_steps}, torch::kLong);
+    for (int64_t b = 0; b < source.size(0); ++b) {
+      const int64_t n = lengths[b].item<int64_t>();
+      for (int64_t t = 0; t < max_steps; ++t) out[b][t] = source[b][std::min(t, n - 1)];
+    }
+    return {out, torch::full({source.size(0)}, max_steps, torch::kLong), torch::Tensor()};
+  }
+};
+
 TEST(Seq2SeqTask, AccuracyExactMatchAlignmentAndBuckets) {
   auto data = make_synthetic_data(SyntheticKind::kCopy, SyntheticOptions().symbols(6).train_lengths({2, 4})
                                                             .test_lengths({2, 8}).train_size(50).valid_size(20)
@@ -98,6 +113,37 @@ TEST(Seq2SeqTask, AccuracyExactMatchAlignmentAndBuckets) {
   EXPECT_DOUBLE_EQ(valid.at("exact_match"), 1.0);
   EXPECT_DOUBLE_EQ(valid.at("token_accuracy"), 1.0);
   EXPECT_LT(valid.at("loss"), 1e-6);
+}
+
+TEST(Seq2SeqTask, AStopFlagEndsAnEvaluationAndAClearedOneLetsItRun) {
+  auto data = make_synthetic_data(SyntheticKind::kCopy, SyntheticOptions().symbols(6).train_lengths({2, 4})
+                                                            .test_lengths({2, 8}).train_size(50).valid_size(20)
+                                                            .test_size(30));
+  auto model = std::make_shared<CopyOracle>(data->tokenizer->vocab_size());
+  Seq2SeqTask task(data, model, EvalOptions().batch_size(7));
+  std::atomic<bool> stop{true};
+  task.set_stop_flag(&stop);
+  model->train();
+  EXPECT_THROW(task.evaluate("test"), EvaluationStopped);
+  EXPECT_TRUE(model->is_training());  // the training mode comes back
+  stop = false;
+  EXPECT_EQ(task.evaluate("test").count("exact_match"), 1u);
+}
+
+TEST(Seq2SeqTask, GreedyOutputsStopAtTheirOwnSentencesLimitWhateverTheBatch) {
+  auto data = make_synthetic_data(SyntheticKind::kCopy, SyntheticOptions().symbols(6).train_lengths({2, 4})
+                                                            .test_lengths({2, 12}).train_size(50).valid_size(20)
+                                                            .test_size(60));
+  data->has_text = true;  // references: the targets' text, which a copy of the source cut at its length matches
+  for (auto& [name, examples] : data->splits)
+    for (auto& ex : examples) ex.target_text = data->tokenizer->decode(ex.target);
+  auto model = std::make_shared<EndlessCopy>(data->tokenizer->vocab_size());
+  // Limit ⌈1.0 · |source|⌉ + 0 = the source length: each output is exactly its source, in a
+  // batch of one or beside longer sentences (a batch-wide limit would let short ones run on).
+  for (int64_t batch_size : {1, 64}) {
+    Seq2SeqTask task(data, model, EvalOptions().batch_size(batch_size).max_length_ratio(1.0).max_length_extra(0));
+    EXPECT_DOUBLE_EQ(task.evaluate("test").at("bleu"), 100.0) << "batch size " << batch_size;
+  }
 }
 
 TEST(Seq2SeqTask, MetricNamesAreExactlyWhatEvaluateReturns) {
