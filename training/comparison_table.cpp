@@ -11,7 +11,7 @@ std::pair<double, double> mean_and_std(const std::vector<double>& values) {
   double sum = 0;
   for (double v : values) sum += v;
   const double mean = sum / values.size();
-  if (values.size() < 2) return {mean, 0.0};
+  if (values.size() < 2) return {mean, NAN};  // one seed says nothing of the spread
   double squares = 0;
   for (double v : values) squares += (v - mean) * (v - mean);
   return {mean, std::sqrt(squares / (values.size() - 1))};
@@ -67,6 +67,10 @@ std::string mean_std_cell(const std::vector<double>& values, bool percent, const
   if (values.empty()) return "–";
   auto [mean, std] = mean_and_std(values);
   const double scale = percent ? 100.0 : 1.0;
+  if (std::isnan(std)) {  // one seed: the mean alone, "%.1f ± %.1f" -> "%.1f"
+    const std::string mean_only(pattern);
+    return format(mean_only.substr(0, mean_only.find(" ± ")).c_str(), mean * scale);
+  }
   return format(pattern, mean * scale, std * scale);
 }
 
@@ -80,7 +84,7 @@ std::string render_csv(const ComparisonTable& table) {
   auto cell = [](const std::vector<double>& values) {
     if (values.empty()) return std::string(",");
     auto [mean, std] = mean_and_std(values);
-    return format("%.6g", mean) + "," + format("%.6g", std);
+    return format("%.6g", mean) + "," + (std::isnan(std) ? std::string() : format("%.6g", std));
   };
   for (const auto& row : rows_of(table)) {
     out << row.variant << "," << row.seeds << "," << static_cast<int64_t>(row.parameters);

@@ -25,7 +25,7 @@ struct ComparisonTable {
 std::string render_csv(const ComparisonTable& table);
 std::string render_markdown(const ComparisonTable& table);
 
-/// Mean and sample standard deviation (0 for one value).
+/// Mean and sample standard deviation (NaN for one value: a spread needs two).
 std::pair<double, double> mean_and_std(const std::vector<double>& values);
 
 }  // namespace attnlab

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "training/comparison_table.h"
 
 namespace attnlab {
@@ -14,7 +16,7 @@ TEST(ComparisonTable, MeanAndSampleStd) {
   auto [mean, std] = mean_and_std({2.0, 4.0, 6.0});
   EXPECT_DOUBLE_EQ(mean, 4.0);
   EXPECT_DOUBLE_EQ(std, 2.0);  // sqrt(((2-4)^2 + 0 + (6-4)^2) / (3 - 1))
-  EXPECT_DOUBLE_EQ(mean_and_std({5.0}).second, 0.0);
+  EXPECT_TRUE(std::isnan(mean_and_std({5.0}).second));  // no spread from one seed
 }
 
 TEST(ComparisonTable, OneRowPerVariantWithMeanStdAndCost) {
@@ -26,10 +28,11 @@ TEST(ComparisonTable, OneRowPerVariantWithMeanStdAndCost) {
   const std::string markdown = render_markdown(table);
   EXPECT_NE(markdown.find("| a | 2 | 1.5k | 60.0 ± 14.1 | 0.500 ± 0.000 | – | 20 ± 14 | 1000 ± 0 |"), std::string::npos)
       << markdown;
-  EXPECT_NE(markdown.find("| b | 1 | 1.5k | 90.0 ± 0.0 |"), std::string::npos) << markdown;
+  EXPECT_NE(markdown.find("| b | 1 | 1.5k | 90.0 | 0.500 | – | 20 | 1000 |"), std::string::npos) << markdown;
   const std::string csv = render_csv(table);
   EXPECT_NE(csv.find("variant,seeds,parameters,exact_match_mean,exact_match_std,loss_mean"), std::string::npos);
   EXPECT_NE(csv.find("a,2,1500,0.6,0.141421,0.5,0,,,20,14.1421,1000,0"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("b,1,1500,0.9,,0.5,,,,20,,1000,\n"), std::string::npos) << csv;  // one seed: no std
 }
 
 }  // namespace
