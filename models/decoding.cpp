@@ -35,6 +35,10 @@ Hypotheses greedy_decode(Seq2SeqModelImpl& model, const torch::Tensor& source, c
   return {torch::stack(tokens, 1), lengths, weights.empty() ? torch::Tensor() : torch::stack(weights, 1)};
 }
 
+int64_t decoding_step_limit(int64_t source_length, double a, int64_t b) {
+  return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(a * static_cast<double>(source_length))) + b);
+}
+
 double length_penalty(int64_t length, double alpha) {
   return alpha == 0 ? 1.0 : std::pow((5.0 + static_cast<double>(length)) / 6.0, alpha);
 }
@@ -48,9 +52,8 @@ std::vector<std::vector<ScoredHypothesis>> beam_search(Seq2SeqModelImpl& model, 
   std::vector<int64_t> max_length(B);
   int64_t longest = 0;
   for (int64_t b = 0; b < B; ++b) {
-    max_length[b] = std::max<int64_t>(
-        1, static_cast<int64_t>(std::ceil(options.max_length_a() * source_lengths[b].item<double>())) +
-               options.max_length_b());
+    max_length[b] =
+        decoding_step_limit(source_lengths[b].item<int64_t>(), options.max_length_a(), options.max_length_b());
     longest = std::max(longest, max_length[b]);
   }
 

@@ -47,6 +47,9 @@ std::vector<std::vector<ScoredHypothesis>> beam_search(Seq2SeqModelImpl& model, 
                                                        const torch::Tensor& source_lengths,
                                                        const BeamSearchOptions& options);
 
+/// The most tokens decoded for a source of `source_length`: max(1, ⌈a · length⌉ + b), per sentence.
+int64_t decoding_step_limit(int64_t source_length, double a, int64_t b);
+
 /// The GNMT length penalty ((5 + length) / 6)^α.
 double length_penalty(int64_t length, double alpha);
 

@@ -249,18 +249,15 @@ Metrics Seq2SeqTask::evaluate(const std::string& split, bool decode) {
   return m;
 }
 
-int64_t Seq2SeqTask::step_limit(int64_t source_length) const {
-  return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(eval_.max_length_ratio() * source_length)) +
-                                  eval_.max_length_extra());
-}
-
 torch::Tensor Seq2SeqTask::decode_outputs(const Seq2SeqBatch& batch) {
   if (eval_.beam() <= 1) {
     // Greedy decodes the batch up to its longest source's limit; each row is then cut at its own
     // limit (as beam search does), so an output does not depend on the sentences batched with it.
     const auto lengths = batch.source_lengths.contiguous();
     std::vector<int64_t> limits;
-    for (int64_t b = 0; b < lengths.size(0); ++b) limits.push_back(step_limit(lengths[b].item<int64_t>()));
+    for (int64_t b = 0; b < lengths.size(0); ++b)
+      limits.push_back(
+          decoding_step_limit(lengths[b].item<int64_t>(), eval_.max_length_ratio(), eval_.max_length_extra()));
     auto tokens = model_->greedy(batch.source, batch.source_lengths, *std::max_element(limits.begin(), limits.end()))
                       .tokens;                                                          // [B, L]
     auto steps = torch::arange(tokens.size(1), torch::kLong).unsqueeze(0);              // [1, L]
@@ -296,7 +293,9 @@ std::vector<AttentionMap> Seq2SeqTask::attention_maps(const std::string& split, 
   std::vector<int64_t> first(count);
   std::iota(first.begin(), first.end(), 0);
   auto batch = make_batch(examples, first);
-  auto hyp = model_->greedy(batch.source, batch.source_lengths, step_limit(batch.source.size(1)));  // attention [B, L, S]
+  const int64_t max_steps =
+      decoding_step_limit(batch.source.size(1), eval_.max_length_ratio(), eval_.max_length_extra());
+  auto hyp = model_->greedy(batch.source, batch.source_lengths, max_steps);  // attention [B, L, S]
 
   const auto& tokenizer = *data_->tokenizer;
   auto pieces = [&](const std::vector<int64_t>& ids) {

@@ -67,8 +67,6 @@ class Seq2SeqTask : public Task {
   bool has_word_alignments(const std::string& split) const;
   /// The model's outputs for a batch, greedy or by beam search (eval.beam): [B, L] ids, the
   /// first EOS included, kPad after it.
-  /// The most tokens decoded for a source of `source_length`: max(1, ⌈ratio · length⌉ + extra).
-  int64_t step_limit(int64_t source_length) const;
   torch::Tensor decode_outputs(const Seq2SeqBatch& batch);
 
   std::shared_ptr<Seq2SeqData> data_;
