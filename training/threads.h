@@ -6,4 +6,6 @@ namespace attnlab {
 /// keeps a pool of its own, which otherwise spins on every core: with two single-thread
 /// runs side by side it doubled their system time here). 0 = every core.
 void set_thread_count(int64_t threads);
+/// Sets the BLAS's threads alone (benchmarks comparing thread arrangements); n >= 1.
+void set_blas_thread_count(int n);
 }  // namespace attnlab

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "tests/test_support.h"
+#include "training/blas_kernels.h"
 #include "training/checkpoint.h"
 #include "training/experiment.h"
 #include "training/runner.h"
@@ -36,9 +37,11 @@ struct CliResult {
 
 std::string quote(const std::string& s) { return "'" + s + "'"; }
 
-CliResult attnlab_cli(const std::string& args, const TempDir& dir, const std::string& stdin_path = "/dev/null") {
+/// Runs `attnlab ARGS`; `environment`, if given, is an `env` argument list ("-u X Y=1") it runs under.
+CliResult attnlab_cli(const std::string& args, const TempDir& dir, const std::string& stdin_path = "/dev/null",
+                      const std::string& environment = "") {
   const std::string out = dir.file("stdout.txt"), err = dir.file("stderr.txt");
-  const std::string command = std::string(ATTNLAB_BINARY) + " " + args + " > " + quote(out) + " 2> " + quote(err) +
+  const std::string command = (environment.empty() ? "" : "env " + environment + " ") + ATTNLAB_BINARY + " " + args + " > " + quote(out) + " 2> " + quote(err) +
                               " < " + quote(stdin_path);
   const int status = std::system(command.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(out), read_text(err)};
@@ -62,7 +65,7 @@ TEST(Cli, VersionHelpAndList) {
   EXPECT_EQ(version.exit_code, 0);
   EXPECT_EQ(version.out.rfind("attnlab ", 0), 0u);
   for (const char* command :
-       {"run", "validate", "eval", "decode", "translate", "tokenizer", "classify", "list", "train-run", "bench", "bench attention", "bench model"}) {
+       {"run", "validate", "eval", "decode", "translate", "tokenizer", "classify", "list", "train-run", "doctor", "bench", "bench attention", "bench model"}) {
     auto help = attnlab_cli(std::string(command) + " --help", dir);
     EXPECT_EQ(help.exit_code, 0) << command;
     EXPECT_NE(help.out.find("Example:\n  attnlab " + std::string(command)), std::string::npos) << help.out;
@@ -82,6 +85,29 @@ TEST(Cli, VersionHelpAndList) {
   auto bad_flag = attnlab_cli("run --bogus x.json", dir);
   EXPECT_EQ(bad_flag.exit_code, 2);
   EXPECT_NE(bad_flag.err.find("bogus"), std::string::npos);
+}
+
+// doctor names the kernels and who chose them; a core the environment names is never overridden.
+TEST(EndToEnd, DoctorReportsTheKernelsAndKeepsTheEnvironmentsChoice) {
+  TempDir dir;
+  const BlasKernels here = blas_kernels();
+  if (here.core.empty()) GTEST_SKIP() << "not OpenBLAS (" << here.library << ")";
+  const std::string fresh = "-u OPENBLAS_CORETYPE -u ATTNLAB_BLAS_CORE_SELECTED";
+  auto chosen = attnlab_cli("doctor --size 64 --repeats 1 --threads 2", dir, "/dev/null", fresh);
+  ASSERT_EQ(chosen.exit_code, 0) << chosen.err;
+  for (const char* row : {"BLAS            OpenBLAS", "kernels         ", "GEMM 1 thread   ", "GEMM 2 threads  "})
+    EXPECT_NE(chosen.out.find(row), std::string::npos) << row << " in\n" << chosen.out;
+  if (!here.best_core.empty() && (here.coretype_env.empty() || here.selected_by_attnlab)) {
+    // Whatever OpenBLAS picks by itself on this machine, the child runs the best kernels.
+    EXPECT_NE(chosen.out.find("kernels         " + here.core + " ("), std::string::npos) << chosen.out;
+  }
+  if (here.best_core.empty()) return;  // no AVX2: no other kernels to ask for
+  auto kept = attnlab_cli("doctor --size 64 --repeats 1 --threads 1", dir, "/dev/null", fresh + " OPENBLAS_CORETYPE=Haswell");
+  ASSERT_EQ(kept.exit_code, 0) << kept.err;
+  EXPECT_NE(kept.out.find("kernels         Haswell (OPENBLAS_CORETYPE=Haswell from the environment, left as it is)"),
+            std::string::npos)
+      << kept.out;
+  EXPECT_EQ(kept.out.find("GEMM 2 threads"), std::string::npos) << kept.out;
 }
 
 // The benchmarks print figures; here only that each runs at tiny sizes and prints its rows.

@@ -30,6 +30,7 @@
 #include "tools/cli/commands.h"
 #include "training/optimizers.h"
 #include "training/seq2seq_task.h"
+#include "training/threads.h"
 
 namespace attnlab::cli {
 
@@ -181,7 +182,9 @@ int bench_model_command(int argc, char** argv) {
       "beam", "beam size K", cxxopts::value<int64_t>()->default_value("5"))(
       "repeats", "timed runs per figure (the median is reported), after one warm-up",
       cxxopts::value<int>()->default_value("5"))(
-      "threads", "intra-op threads", cxxopts::value<int>()->default_value(std::to_string(hardware)))(
+      "threads", "intra-op threads (LibTorch's and BLAS's, as a run's \"threads\")",
+      cxxopts::value<int>()->default_value(std::to_string(hardware)))(
+      "blas-threads", "BLAS threads, when they should differ from --threads", cxxopts::value<int>())(
       "only", "only the models whose name contains one of these (comma-separated): transformer, rnn_bahdanau",
       cxxopts::value<std::string>());
   int exit_code = kExitOk;
@@ -207,10 +210,13 @@ int bench_model_command(int argc, char** argv) {
   }
   if (selected.empty()) return bad("--only matches no model; known: transformer, rnn_bahdanau");
 
-  at::set_num_threads(threads);
+  set_thread_count(threads);
+  const int blas_threads = args->count("blas-threads") ? (*args)["blas-threads"].as<int>() : threads;
+  if (blas_threads < 1) return bad("--blas-threads must be positive");
+  if (args->count("blas-threads")) set_blas_thread_count(blas_threads);
   const int64_t decoded = (sizes.sentences + sizes.batch - 1) / sizes.batch * sizes.batch;  // whole batches
   std::cout << "attnlab bench model: B=" << sizes.batch << ", S=T=" << sizes.length << " tokens, V=" << sizes.vocab
-            << ", float32 CPU, " << threads << " threads, median of " << sizes.repeats << " runs after 1 warm-up\n"
+            << ", float32 CPU, " << threads << " threads (BLAS " << blas_threads << "), median of " << sizes.repeats << " runs after 1 warm-up\n"
             << "(training: teacher forcing + label-smoothed NLL + backward + Adam step, target tokens/s; decoding: "
             << decoded << " sentences of exactly " << sizes.length << " tokens, greedy and beam " << sizes.beam
             << "; process before: " << mebibytes(resident_bytes()) << " MiB resident)\n\n";

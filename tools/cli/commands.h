@@ -17,5 +17,6 @@ int train_run_command(int argc, char** argv);
 int decode_command(int argc, char** argv);
 int classify_command(int argc, char** argv);
 int tokenizer_command(int argc, char** argv);
+int doctor_command(int argc, char** argv);
 
 }  // namespace attnlab::cli

@@ -7,6 +7,7 @@
 #include "modules/options.h"
 #include "tools/cli/bench_command.h"
 #include "tools/cli/commands.h"
+#include "training/blas_kernels.h"
 
 namespace {
 
@@ -26,6 +27,7 @@ const Command kCommands[] = {
     {"tokenizer", attnlab::cli::tokenizer_command, "train a tokenizer on text files; encode / decode stdin with one"},
     {"list", attnlab::cli::list_command, "list every registered name by family"},
     {"train-run", attnlab::cli::train_run_command, "train one run directory from its config.json (a worker of run --jobs)"},
+    {"doctor", attnlab::cli::doctor_command, "the BLAS kernels and threads attnlab runs with, and the measured GEMM speed"},
     {"bench", attnlab::cli::bench_command, "benchmarks: attention (forward + backward by length), model (train and decode speed, memory)"},
 };
 
@@ -38,6 +40,7 @@ void usage(std::ostream& out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  attnlab::select_fast_blas_kernels(argv);  // may re-execute this program: before any tensor is made
   if (argc < 2) {
     usage(std::cerr);
     return attnlab::cli::kExitBadInput;
