@@ -1,6 +1,5 @@
 #include "models/sequence_encoder.h"
 
-#include "modules/attention_registry.h"
 #include "modules/masks.h"
 
 namespace attnlab {
@@ -20,10 +19,7 @@ SequenceEncoderImpl::SequenceEncoderImpl(const SequenceEncoderOptions& options_)
   if (o.input_dims() != o.hidden()) input_proj = register_module("input_proj", torch::nn::Linear(o.input_dims(), o.hidden()));
   positional = register_module("positional", PositionalEncoding(PositionalEncodingOptions(o.hidden())));
   const auto layer = TransformerLayerOptions(o.hidden()).feed_forward(o.feed_forward()).dropout(o.dropout());
-  for (int64_t l = 0; l < o.layers(); ++l)
-    layers.push_back(register_module(
-        "layer_" + std::to_string(l),
-        TransformerEncoderLayer(layer, attention_registry().create(o.self_attention(), AttentionDims{o.hidden(), o.hidden()}))));
+  encoder = register_module("encoder", TransformerEncoder(layer, o.layers(), o.self_attention()));
 }
 
 torch::Tensor SequenceEncoderImpl::forward(const torch::Tensor& x, const torch::Tensor& lengths) {
@@ -38,7 +34,7 @@ torch::Tensor SequenceEncoderImpl::forward(const torch::Tensor& x, const torch::
                                                    /*batch_first=*/true, 0.0, T));
   } else {
     h = positional(input_proj ? input_proj(x) : x);
-    for (auto& layer : layers) h = layer(h, padding);
+    h = encoder(h, padding);
   }
   return h.masked_fill(padding.unsqueeze(-1), 0.0);
 }

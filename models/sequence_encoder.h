@@ -10,7 +10,7 @@
 
 #include "modules/options.h"
 #include "modules/positional_encoding.h"
-#include "modules/transformer_layers.h"
+#include "modules/transformer_encoder.h"
 
 namespace attnlab {
 
@@ -39,7 +39,7 @@ class SequenceEncoderImpl : public torch::nn::Module {
   torch::nn::GRU gru{nullptr};
   torch::nn::Linear input_proj{nullptr};  // self_attention with I != H
   PositionalEncoding positional{nullptr};
-  std::vector<TransformerEncoderLayer> layers;
+  TransformerEncoder encoder{nullptr};
 };
 TORCH_MODULE(SequenceEncoder);
 

@@ -36,17 +36,12 @@ TransformerSeq2SeqImpl::TransformerSeq2SeqImpl(const TransformerSeq2SeqOptions& 
 
   const auto layer = TransformerLayerOptions(D).feed_forward(o.feed_forward()).dropout(o.dropout()).pre_norm(o.pre_norm());
   auto attention = [&](const json& spec) { return attention_registry().create(spec, AttentionDims{D, D}); };
-  for (int64_t l = 0; l < o.encoder_layers(); ++l)
-    encoder.push_back(register_module("encoder_" + std::to_string(l),
-                                      TransformerEncoderLayer(layer, attention(o.encoder_attention()))));
+  encoder = register_module("encoder", TransformerEncoder(layer, o.encoder_layers(), o.encoder_attention()));
   for (int64_t l = 0; l < o.decoder_layers(); ++l)
     decoder.push_back(register_module(
         "decoder_" + std::to_string(l),
         TransformerDecoderLayer(layer, attention(o.decoder_attention()), attention(o.cross_attention()))));
-  if (o.pre_norm()) {
-    encoder_norm = register_module("encoder_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({D})));
-    decoder_norm = register_module("decoder_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({D})));
-  }
+  if (o.pre_norm()) decoder_norm = register_module("decoder_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({D})));
   if (o.tie_output()) generator_bias = register_parameter("generator_bias", torch::zeros({o.target_vocab()}));
   else generator = register_module("generator", torch::nn::Linear(D, o.target_vocab()));
 }
@@ -64,13 +59,7 @@ TransformerSeq2SeqImpl::Encoded TransformerSeq2SeqImpl::encode(const torch::Tens
               source_lengths.sizes());
   const int64_t S = source.size(1);
   auto padding = key_padding_mask_from_lengths(source_lengths, S);  // [B, S]
-  auto x = embed(source_embedding, source, 0);                      // [B, S, D]
-  for (auto& layer : encoder) {
-    AttentionOutput weights;
-    x = layer(x, padding, attention ? &weights : nullptr);
-    if (attention) attention->encoder_self.push_back(weights);
-  }
-  if (encoder_norm) x = encoder_norm(x);
+  auto x = encoder(embed(source_embedding, source, 0), padding, attention ? &attention->encoder_self : nullptr);  // [B, S, D]
   // Padded positions carry no information; zero them so no attention can pick them up by accident.
   x = x.masked_fill(padding.unsqueeze(-1), 0.0);
   Encoded encoded{S, {}};

@@ -13,6 +13,7 @@
 #include "modules/attention_registry.h"
 #include "modules/options.h"
 #include "modules/positional_encoding.h"
+#include "modules/transformer_encoder.h"
 #include "modules/transformer_layers.h"
 
 namespace attnlab {
@@ -118,9 +119,9 @@ class TransformerSeq2SeqImpl : public Seq2SeqModelImpl {
   torch::nn::Embedding source_embedding{nullptr}, target_embedding{nullptr};
   PositionalEncoding positional{nullptr};
   torch::nn::Dropout dropout{nullptr};
-  std::vector<TransformerEncoderLayer> encoder;
+  TransformerEncoder encoder{nullptr};
   std::vector<TransformerDecoderLayer> decoder;
-  torch::nn::LayerNorm encoder_norm{nullptr}, decoder_norm{nullptr};  // pre-LN only
+  torch::nn::LayerNorm decoder_norm{nullptr};  // pre-LN only
   torch::nn::Linear generator{nullptr};  // absent when tied to the target embedding
   torch::Tensor generator_bias;          // [V] the tied generator's bias
 };

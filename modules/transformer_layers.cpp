@@ -2,8 +2,18 @@
 
 namespace attnlab {
 
-SublayerConnectionImpl::SublayerConnectionImpl(int64_t dims, double dropout_p, bool pre_norm) : pre_norm_(pre_norm) {
-  norm = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dims})));
+namespace {
+FeedForward feed_forward_of(const TransformerLayerOptions& o) {
+  return FeedForward(o.dims(), o.feed_forward(), o.dropout(), activation_from_name(o.activation()));
+}
+SublayerConnection sublayer_of(const TransformerLayerOptions& o) {
+  return SublayerConnection(o.dims(), o.dropout(), o.pre_norm(), o.norm_eps());
+}
+}  // namespace
+
+SublayerConnectionImpl::SublayerConnectionImpl(int64_t dims, double dropout_p, bool pre_norm, double norm_eps)
+    : pre_norm_(pre_norm) {
+  norm = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dims}).eps(norm_eps)));
   dropout = register_module("dropout", torch::nn::Dropout(dropout_p));
 }
 
@@ -11,10 +21,9 @@ TransformerEncoderLayerImpl::TransformerEncoderLayerImpl(const TransformerLayerO
                                                          std::shared_ptr<AttentionImpl> self_attention_)
     : self_attention(register_module("self_attention", std::move(self_attention_))) {
   TORCH_CHECK(self_attention, "transformer encoder layer: needs a self-attention (not \"none\")");
-  feed_forward = register_module("feed_forward", FeedForward(o.dims(), o.feed_forward(), o.dropout()));
-  attention_sublayer = register_module("attention_sublayer", SublayerConnection(o.dims(), o.dropout(), o.pre_norm()));
-  feed_forward_sublayer =
-      register_module("feed_forward_sublayer", SublayerConnection(o.dims(), o.dropout(), o.pre_norm()));
+  feed_forward = register_module("feed_forward", feed_forward_of(o));
+  attention_sublayer = register_module("attention_sublayer", sublayer_of(o));
+  feed_forward_sublayer = register_module("feed_forward_sublayer", sublayer_of(o));
 }
 
 torch::Tensor TransformerEncoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& key_padding_mask,
@@ -33,11 +42,10 @@ TransformerDecoderLayerImpl::TransformerDecoderLayerImpl(const TransformerLayerO
     : self_attention(register_module("self_attention", std::move(self_attention_))),
       cross_attention(register_module("cross_attention", std::move(cross_attention_))) {
   TORCH_CHECK(self_attention && cross_attention, "transformer decoder layer: needs self- and cross-attention");
-  feed_forward = register_module("feed_forward", FeedForward(o.dims(), o.feed_forward(), o.dropout()));
-  self_sublayer = register_module("self_sublayer", SublayerConnection(o.dims(), o.dropout(), o.pre_norm()));
-  cross_sublayer = register_module("cross_sublayer", SublayerConnection(o.dims(), o.dropout(), o.pre_norm()));
-  feed_forward_sublayer =
-      register_module("feed_forward_sublayer", SublayerConnection(o.dims(), o.dropout(), o.pre_norm()));
+  feed_forward = register_module("feed_forward", feed_forward_of(o));
+  self_sublayer = register_module("self_sublayer", sublayer_of(o));
+  cross_sublayer = register_module("cross_sublayer", sublayer_of(o));
+  feed_forward_sublayer = register_module("feed_forward_sublayer", sublayer_of(o));
 }
 
 torch::Tensor TransformerDecoderLayerImpl::forward(const torch::Tensor& y, const AttentionMemory& source,

@@ -26,12 +26,16 @@ struct TransformerLayerOptions {
   TORCH_ARG(double, dropout) = 0.1;
   /// Layer norm before each sublayer (pre-LN) instead of after the residual sum (post-LN).
   TORCH_ARG(bool, pre_norm) = false;
+  /// The feed-forward block's activation: "relu" (the paper) or "gelu" (BERT).
+  TORCH_ARG(std::string, activation) = "relu";
+  /// The layer norms' epsilon (LibTorch's default; BERT uses 1e-12).
+  TORCH_ARG(double, norm_eps) = 1e-5;
 };
 
 /// The residual + layer norm wrapping shared by the layers.
 class SublayerConnectionImpl : public torch::nn::Module {
  public:
-  SublayerConnectionImpl(int64_t dims, double dropout, bool pre_norm);
+  SublayerConnectionImpl(int64_t dims, double dropout, bool pre_norm, double norm_eps = 1e-5);
   /// x [B, T, D] -> x with `sublayer` added as the norm placement says.
   template <class Sublayer>
   torch::Tensor forward(const torch::Tensor& x, Sublayer&& sublayer) {

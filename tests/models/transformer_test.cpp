@@ -11,6 +11,7 @@
 #include "modules/masks.h"
 #include "modules/multi_head.h"
 #include "modules/positional_encoding.h"
+#include "modules/transformer_encoder.h"
 #include "modules/transformer_layers.h"
 #include "tests/test_support.h"
 #include "tokenizers/special_tokens.h"
@@ -62,12 +63,18 @@ void randomise_norm(torch::nn::LayerNorm& norm) {  // LibTorch starts them at 1 
   norm->bias.uniform_(-0.5, 0.5);
 }
 
-TEST(Transformer, EncoderLayerEqualsLibTorchsWithCopiedWeights) {
+// Post-LN with relu (the paper) and with gelu (BERT); LibTorch's layer norms have eps 1e-5.
+class EncoderLayerActivation : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(EncoderLayerActivation, EqualsLibTorchsWithCopiedWeights) {
   torch::manual_seed(0);
-  torch::nn::TransformerEncoderLayer reference(torch::nn::TransformerEncoderLayerOptions(D, H).dim_feedforward(F).dropout(0.0));
+  auto options = torch::nn::TransformerEncoderLayerOptions(D, H).dim_feedforward(F).dropout(0.0);
+  if (GetParam() == "gelu") options.activation(torch::kGELU);
+  torch::nn::TransformerEncoderLayer reference(options);
   randomise_norm(reference->norm1);
   randomise_norm(reference->norm2);
-  TransformerEncoderLayer ours(TransformerLayerOptions(D).feed_forward(F).dropout(0.0), multi_head());
+  TransformerEncoderLayer ours(TransformerLayerOptions(D).feed_forward(F).dropout(0.0).activation(GetParam()),
+                               multi_head());
   copy_attention(reference->self_attn, *ours->self_attention);
   copy_linear(reference->linear1, ours->feed_forward->linear1);
   copy_linear(reference->linear2, ours->feed_forward->linear2);
@@ -87,6 +94,46 @@ TEST(Transformer, EncoderLayerEqualsLibTorchsWithCopiedWeights) {
   for (int64_t b = 0; b < 2; ++b) {
     const int64_t n = b == 0 ? 5 : 3;
     EXPECT_TRUE(torch::allclose(got[b].narrow(0, 0, n), expected[b].narrow(0, 0, n), 1e-9, 1e-9)) << "batch " << b;
+  }
+  // The two activations differ on these inputs, so each comparison tests its own.
+  TransformerEncoderLayer other(TransformerLayerOptions(D).feed_forward(F).dropout(0.0).activation(
+                                    GetParam() == "gelu" ? "relu" : "gelu"),
+                                multi_head());
+  other->to(torch::kDouble);
+  other->eval();
+  for (const auto& p : ours->named_parameters()) {
+    torch::NoGradGuard no_grad;
+    other->named_parameters()[p.key()].copy_(p.value());
+  }
+  EXPECT_FALSE(torch::allclose(other(x, padding), got, 1e-6, 1e-6));
+}
+
+INSTANTIATE_TEST_SUITE_P(Transformer, EncoderLayerActivation, ::testing::Values("relu", "gelu"));
+
+TEST(Transformer, EncoderStackIsItsLayersThenAFinalNormWhenPreNorm) {
+  torch::manual_seed(4);
+  const json attention = attention_registry().resolve(
+      json{{"type", "multi_head"}, {"heads", H}, {"score", "scaled_dot"}, {"scope", "global"}}, "");
+  for (const bool pre_norm : {false, true}) {
+    TransformerEncoder stack(TransformerLayerOptions(D).feed_forward(F).dropout(0.0).pre_norm(pre_norm).norm_eps(1e-12),
+                             2, attention);
+    stack->eval();
+    ASSERT_EQ(stack->layers.size(), 2u);
+    EXPECT_EQ(static_cast<bool>(stack->final_norm), pre_norm);
+    if (pre_norm) {
+      EXPECT_EQ(stack->final_norm->options.eps(), 1e-12);
+    }
+    EXPECT_EQ(stack->layers[0]->attention_sublayer->norm->options.eps(), 1e-12);
+    auto x = torch::randn({3, 6, D});
+    auto padding = key_padding_mask_from_lengths(torch::tensor({6, 4, 1}), 6);
+    std::vector<AttentionOutput> attention_out;
+    auto got = stack(x, padding, &attention_out);
+    auto expected = stack->layers[1](stack->layers[0](x, padding), padding);
+    if (pre_norm) expected = stack->final_norm(expected);
+    ASSERT_EQ(got.sizes(), expected.sizes());
+    EXPECT_TRUE(torch::allclose(got, expected, 1e-6, 1e-6)) << "pre_norm " << pre_norm;
+    ASSERT_EQ(attention_out.size(), 2u);
+    EXPECT_EQ(attention_out[1].weights.sizes(), (std::vector<int64_t>{3, 6, 6}));
   }
 }
 
