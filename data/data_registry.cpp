@@ -2,6 +2,7 @@
 
 #include "data/key_sentence.h"
 #include "data/labelled_text.h"
+#include "data/monolingual_text.h"
 #include "data/parallel_text.h"
 #include "data/synthetic.h"
 
@@ -39,6 +40,14 @@ const DataRegistry& data_registry() {
                       LabelledTextOptions{},
                       [](const LabelledTextOptions& o, const DataContext& context) -> std::shared_ptr<Dataset> {
                         return make_labelled_text_data(o, context);
+                      }),
+                  options_entry<std::shared_ptr<Dataset>, const DataContext&>(
+                      "monolingual_text",
+                      "one segment per line from train/valid/test files, packed into [CLS] … [SEP] sequences "
+                      "(masked LM), a tokenizer trained on the training lines",
+                      MonolingualTextOptions{},
+                      [](const MonolingualTextOptions& o, const DataContext& context) -> std::shared_ptr<Dataset> {
+                        return make_monolingual_text_data(o, context);
                       }),
                   options_entry<std::shared_ptr<Dataset>, const DataContext&>(
                       "key_sentence",

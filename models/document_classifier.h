@@ -9,6 +9,7 @@
 // Legend: B documents, N sentences, W words per sentence, L words per document, E embedding
 //         dims, H hidden dims, C classes.
 
+#include "models/classifier.h"
 #include "models/sequence_encoder.h"
 #include "modules/attention_pooling.h"
 #include "modules/attention_registry.h"
@@ -57,25 +58,11 @@ void visit_fields(Fields& f, DocumentClassifierOptions& o) {
 }
 void validate_options(const DocumentClassifierOptions& o, const std::string& pointer);
 
-/// A batch of documents as the model reads it (see data/document_data.h).
-struct DocumentInput {
-  torch::Tensor words;             // [B, N, W]
-  torch::Tensor sentence_lengths;  // [B, N]
-  torch::Tensor sentence_counts;   // [B]
-  torch::Tensor flat_words;        // [B, L]
-  torch::Tensor flat_lengths;      // [B]
-};
-
-struct DocumentOutput {
-  torch::Tensor log_probs;         // [B, C]
-  torch::Tensor word_weights;      // [B, N, W] (hierarchical), [B, L] (flat), or undefined
-  torch::Tensor sentence_weights;  // [B, N] (hierarchical), or undefined
-};
-
-class DocumentClassifierImpl : public torch::nn::Module {
+class DocumentClassifierImpl : public ClassifierImpl {
  public:
   explicit DocumentClassifierImpl(const DocumentClassifierOptions& options);
-  DocumentOutput forward(const DocumentInput& input);
+  DocumentOutput forward(const DocumentInput& input) override;
+  bool has_sentence_attention() const override { return options.structure() == "hierarchical"; }
 
   DocumentClassifierOptions options;
 

@@ -1,5 +1,6 @@
 #include "models/model_registry.h"
 
+#include "models/bert.h"
 #include "models/document_classifier.h"
 #include "models/rnn_seq2seq.h"
 #include "models/transformer_seq2seq.h"
@@ -28,6 +29,21 @@ const ModelRegistry& model_registry() {
                        DocumentClassifierOptions(0, 0), [](DocumentClassifierOptions o, ModelDims dims) -> Product {
                          o.vocab(dims.source_vocab).classes(dims.classes);
                          return std::make_shared<DocumentClassifierImpl>(o);
+                       }),
+                   options_entry<Product, ModelDims>(
+                       "bert",
+                       "BERT masked language model (Devlin et al. 2019): Transformer encoder, any self-attention, "
+                       "MLM head tied to the token embeddings",
+                       BertOptions(0), [](BertOptions o, ModelDims dims) -> Product {
+                         o.vocab(dims.source_vocab);
+                         return std::make_shared<BertMaskedLMImpl>(o);
+                       }),
+                   options_entry<Product, ModelDims>(
+                       "bert_classifier",
+                       "BERT encoder + pooler on [CLS] + linear: documents read as one sequence (fine-tuning)",
+                       BertOptions(0), [](BertOptions o, ModelDims dims) -> Product {
+                         o.vocab(dims.source_vocab);
+                         return std::make_shared<BertClassifierImpl>(o, dims.classes);
                        }),
                });
   return registry;

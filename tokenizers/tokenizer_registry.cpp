@@ -32,6 +32,26 @@ json read_saved(const std::string& directory) {
   }
 }
 
+/// "saved": the tokenizer another run trained (RUN_DIR/tokenizer), so that a model fine-tuned
+/// from that run's weights reads the same ids.
+struct SavedTokenizerOptions {
+  /// A directory written by save_tokenizer (a run's tokenizer/).
+  TORCH_ARG(std::string, directory) = "";
+};
+template <class Fields>
+void visit_fields(Fields& f, SavedTokenizerOptions& o) {
+  f.require("directory");
+  f("directory", o.directory());
+}
+
+/// The concrete kind of a tokenizer, as load_tokenizer() rebuilds it.
+std::string kind_of(const Tokenizer& tokenizer, const json& spec) {
+  if (dynamic_cast<const SentencePieceTokenizer*>(&tokenizer)) return "sentencepiece";
+  if (dynamic_cast<const WordTokenizer*>(&tokenizer)) return "word";
+  if (dynamic_cast<const CharTokenizer*>(&tokenizer)) return "char";
+  return spec.at("type").get<std::string>();
+}
+
 }  // namespace
 
 const TokenizerRegistry& tokenizer_registry() {
@@ -51,12 +71,16 @@ const TokenizerRegistry& tokenizer_registry() {
                                                VocabularyOptions{}, vocabulary_tokenizer<WordTokenizer>),
           options_entry<Product, const Texts&>("char", "Unicode characters, vocabulary by count", VocabularyOptions{},
                                                vocabulary_tokenizer<CharTokenizer>),
+          options_entry<Product, const Texts&>(
+              "saved", "the tokenizer a run trained (its tokenizer/ directory): fine-tuning reads the pre-trained ids",
+              SavedTokenizerOptions{},
+              [](const SavedTokenizerOptions& o, const Texts&) { return load_tokenizer(o.directory()); }),
       });
   return registry;
 }
 
 void save_tokenizer(const Tokenizer& tokenizer, const json& resolved_spec, const std::string& directory) {
-  json saved = {{"spec", resolved_spec}, {"vocab_size", tokenizer.vocab_size()}};
+  json saved = {{"spec", resolved_spec}, {"kind", kind_of(tokenizer, resolved_spec)}, {"vocab_size", tokenizer.vocab_size()}};
   if (auto* pieces = dynamic_cast<const SentencePieceTokenizer*>(&tokenizer))
     write_binary_file(directory + "/tokenizer.model", pieces->serialized_model());
   if (auto* vocabulary = dynamic_cast<const VocabularyTokenizer*>(&tokenizer))
@@ -76,7 +100,10 @@ std::shared_ptr<Tokenizer> load_tokenizer(const std::string& directory) {
   const std::string path = directory + "/tokenizer.json";
   try {
     const json& spec = saved.at("spec");
-    const std::string type = spec.at("type").get<std::string>();
+    // "kind" is the concrete tokenizer (a "saved" spec names where it came from, not what it is).
+    const std::string type = saved.value("kind", spec.at("type").get<std::string>());
+    if (type == "saved")
+      throw std::runtime_error(path + ": a saved tokenizer of kind \"saved\" cannot be rebuilt");
     std::shared_ptr<Tokenizer> tokenizer;
     if (type == "sentencepiece") {
       tokenizer = SentencePieceTokenizer::load(directory + "/tokenizer.model");

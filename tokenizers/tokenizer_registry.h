@@ -5,7 +5,9 @@
 // `word` and `char` learn their vocabulary from; `symbols` ignores them). save_tokenizer()
 // writes what load_tokenizer() needs into one directory, so a run directory holds its own
 // tokenizer and evaluating it later never retrains one:
-//   tokenizer.json   {"spec": resolved spec, "vocab_size": N, "vocabulary": [...] for word / char}
+//   tokenizer.json   {"spec": resolved spec, "kind": the concrete tokenizer ("sentencepiece", "word",
+//                    …; a "saved" spec names where it came from, "kind" what it is), "vocab_size": N,
+//                    "vocabulary": [...] for word / char}
 //   tokenizer.model  the SentencePiece model (sentencepiece only; spm_encode reads it too)
 
 #include <memory>

@@ -73,6 +73,20 @@ int64_t VocabularyTokenizer::piece_id(const std::string& piece) const {
   return found == ids_.end() ? kUnk : found->second;
 }
 
+namespace {
+/// The special token name ("[MASK]") that starts at points[i] and ends at whitespace or the
+/// end of the text, or "".
+std::u32string special_token_word_at(const std::u32string& points, size_t i) {
+  if (points[i] != U'[') return {};
+  for (const auto& name : kSpecialTokenNames) {
+    const std::u32string n = utf8_to_code_points(name);
+    if (points.compare(i, n.size(), n) == 0 && (i + n.size() == points.size() || is_unicode_space(points[i + n.size()])))
+      return n;
+  }
+  return {};
+}
+}  // namespace
+
 std::vector<TextPiece> WordTokenizer::split(const std::string& text) const {
   std::vector<TextPiece> pieces;
   std::u32string current;
@@ -86,13 +100,23 @@ std::vector<TextPiece> WordTokenizer::split(const std::string& text) const {
     if (!current.empty()) add(current);
     current.clear();
   };
-  for (char32_t c : utf8_to_code_points(text)) {
+  const std::u32string points = utf8_to_code_points(text);
+  for (size_t i = 0; i < points.size(); ++i) {
+    const char32_t c = points[i];
     if (is_unicode_space(c)) {
       flush();
       in_word = false;
       continue;
     }
-    if (!in_word) ++word, in_word = true;
+    if (!in_word) {
+      // A special token's name written as a word of its own ("the [MASK] of") is that token.
+      if (const auto name = special_token_word_at(points, i); !name.empty()) {
+        pieces.push_back({code_points_to_utf8(name), ++word});
+        i += name.size() - 1;
+        continue;
+      }
+      ++word, in_word = true;
+    }
     if (is_punctuation(c)) {
       flush();
       add(std::u32string(1, c));

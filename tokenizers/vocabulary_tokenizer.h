@@ -62,7 +62,8 @@ class VocabularyTokenizer : public Tokenizer {
 /// Words: whitespace splits, and every punctuation character is a piece of its own; a piece
 /// that continues a whitespace-separated word is marked "##" (as BERT's WordPiece does):
 /// "Dios, y" -> "Dios" "##," "y". decode() glues "##" pieces on and puts one space elsewhere,
-/// so it gives back the text up to runs of whitespace.
+/// so it gives back the text up to runs of whitespace. A special token's name standing as a
+/// word of its own ("the [MASK] of") is that token.
 class WordTokenizer : public VocabularyTokenizer {
  protected:
   std::vector<TextPiece> split(const std::string& text) const override;

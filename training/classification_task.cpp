@@ -22,21 +22,21 @@ std::pair<double, std::vector<double>> f1_scores(const torch::Tensor& predicted,
 }
 
 ClassificationTask::ClassificationTask(std::shared_ptr<DocumentData> data,
-                                       std::shared_ptr<DocumentClassifierImpl> model, EvalOptions eval)
+                                       std::shared_ptr<ClassifierImpl> model, EvalOptions eval)
     : data_(std::move(data)), model_(std::move(model)), eval_(std::move(eval)) {
   TORCH_CHECK(data_ && model_, "classification task: needs documents and a document classifier");
 }
 
 int64_t ClassificationTask::train_size() const { return static_cast<int64_t>(data_->split("train").size()); }
 
-TrainLoss ClassificationTask::train_loss(const std::vector<int64_t>& examples) {
+TrainLoss ClassificationTask::train_loss(const std::vector<int64_t>& examples, uint64_t /*draw_seed*/) {
   auto batch = make_document_batch(data_->split("train"), examples);
   auto out = model_->forward(document_input(batch));
   return {torch::nll_loss(out.log_probs, batch.labels), batch.flat_lengths.sum().item<int64_t>()};
 }
 
 bool ClassificationTask::has_gold_sentences(const std::string& split) const {
-  if (model_->options.structure() != "hierarchical") return false;
+  if (!model_->has_sentence_attention()) return false;
   const auto& documents = data_->split(split);
   return std::any_of(documents.begin(), documents.end(), [](const Document& d) { return d.key_sentence >= 0; });
 }

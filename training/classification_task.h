@@ -6,7 +6,7 @@
 // Legend: B documents, N sentences, C classes.
 
 #include "data/document_data.h"
-#include "models/document_classifier.h"
+#include "models/classifier.h"
 #include "training/task.h"
 #include "training/train_options.h"
 
@@ -14,25 +14,26 @@ namespace attnlab {
 
 class ClassificationTask : public Task {
  public:
-  ClassificationTask(std::shared_ptr<DocumentData> data, std::shared_ptr<DocumentClassifierImpl> model,
+  ClassificationTask(std::shared_ptr<DocumentData> data, std::shared_ptr<ClassifierImpl> model,
                      EvalOptions eval);
 
   std::shared_ptr<torch::nn::Module> model() override { return model_; }
+  const Tokenizer& tokenizer() const override { return *data_->tokenizer; }
   int64_t train_size() const override;
-  TrainLoss train_loss(const std::vector<int64_t>& examples) override;
+  TrainLoss train_loss(const std::vector<int64_t>& examples, uint64_t draw_seed) override;
   Metrics evaluate(const std::string& split) override;
   std::vector<std::string> splits() const override { return data_->split_names(); }
   std::vector<std::string> metric_names(const std::string& split) const override;
   std::vector<std::string> table_metrics(const std::string& split) const override;
 
-  DocumentClassifierImpl& classifier() { return *model_; }
+  ClassifierImpl& classifier() { return *model_; }
   const DocumentData& data() const { return *data_; }
 
  private:
   bool has_gold_sentences(const std::string& split) const;
 
   std::shared_ptr<DocumentData> data_;
-  std::shared_ptr<DocumentClassifierImpl> model_;
+  std::shared_ptr<ClassifierImpl> model_;
   EvalOptions eval_;
 };
 

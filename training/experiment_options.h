@@ -4,6 +4,7 @@
 #include "data/data_registry.h"
 #include "models/model_registry.h"
 #include "modules/options.h"
+#include "training/init_from.h"
 #include "training/task_registry.h"
 #include "training/train_options.h"
 
@@ -12,7 +13,8 @@ namespace attnlab {
 /// Version of the resolved config written to every run directory.
 /// 2: a bidirectional encoder has hidden/2 units per direction (1: hidden per direction).
 /// 3: attention is score x scope x heads; eval.attention_maps.
-inline constexpr int kConfigSchemaVersion = 3;
+/// 4: init (fine-tuning); the Transformer's encoder layers are one stack (encoder.layer_N).
+inline constexpr int kConfigSchemaVersion = 4;
 
 struct ExperimentOptions {
   /// Names the run directory runs/<name>/; default: the file's name without .json.
@@ -23,6 +25,8 @@ struct ExperimentOptions {
   TORCH_ARG(json, model) = json();  // required
   TORCH_ARG(TrainOptions, train) = {};
   TORCH_ARG(EvalOptions, eval) = {};
+  /// Start from a trained run's weights (fine-tuning): {"from": RUN_DIR, "part": "encoder"}.
+  TORCH_ARG(InitOptions, init) = {};
   /// Seeds of model initialisation, dropout and batch order: one run per seed.
   TORCH_ARG(std::vector<int64_t>, seeds) = std::vector<int64_t>{1};
   /// CPU threads; 0 = every core.
@@ -40,6 +44,7 @@ void visit_fields(Fields& f, ExperimentOptions& o) {
   f.nested("model", o.model(), model_registry());
   f.object("train", o.train());
   f.object("eval", o.eval());
+  f.object("init", o.init());
   f("seeds", o.seeds(), each_at_least(0, 1));
   f("threads", o.threads(), at_least(0));
 }

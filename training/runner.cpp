@@ -9,6 +9,7 @@
 #include "data/text_files.h"
 #include "training/atomic_file.h"
 #include "training/comparison_table.h"
+#include "training/init_from.h"
 #include "training/parallel_runs.h"
 #include "training/threads.h"
 #include "training/trainer.h"
@@ -100,6 +101,13 @@ void check_experiment(const Experiment& experiment, const std::string& tokenizer
     } catch (const std::exception& e) {
       throw ExperimentError(experiment.path + ": variant \"" + variant.name + "\" cannot be built: " + error_message(e));
     }
+    if (!variant.options.init().from().empty()) {
+      try {
+        init_from_run(*task->model(), task->tokenizer(), variant.options.init());
+      } catch (const ConfigError& e) {
+        throw fail(e.pointer(), e.message());
+      }
+    }
     const auto splits = task->splits();
     const auto& eval_splits = variant.options.eval().splits();
     for (size_t i = 0; i < eval_splits.size(); ++i)
@@ -134,6 +142,14 @@ bool train_run_directory(const std::string& dir, const RunnerOptions& options) {
   const Variant& variant = config.variant;
   RunLock lock(dir);
   auto task = build_task(variant.options, config.seed, run_data_context(dir));
+  // A fine-tuned run starts from the other run's weights; a resumed one from its own checkpoint.
+  if (!variant.options.init().from().empty() && !fs::exists(Trainer::latest_checkpoint(dir))) {
+    try {
+      init_from_run(*task->model(), task->tokenizer(), variant.options.init());
+    } catch (const ConfigError& e) {
+      throw ExperimentError(dir + ": " + e.pointer() + ": " + e.message());
+    }
+  }
   TrainerRun run;
   run.run_dir = dir;
   run.seed = config.seed;

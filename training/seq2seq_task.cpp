@@ -31,7 +31,7 @@ Seq2SeqTask::Seq2SeqTask(std::shared_ptr<Seq2SeqData> data, std::shared_ptr<Seq2
 
 int64_t Seq2SeqTask::train_size() const { return static_cast<int64_t>(data_->split("train").size()); }
 
-TrainLoss Seq2SeqTask::train_loss(const std::vector<int64_t>& examples) {
+TrainLoss Seq2SeqTask::train_loss(const std::vector<int64_t>& examples, uint64_t /*draw_seed*/) {
   auto batch = make_batch(data_->split("train"), examples);
   auto out = model_->forward(batch.source, batch.source_lengths, batch.target_in);
   auto loss = label_smoothed_nll(out.log_probs.flatten(0, 1), batch.target_out.flatten(), options_.label_smoothing(),

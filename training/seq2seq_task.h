@@ -37,9 +37,9 @@ class Seq2SeqTask : public Task {
 
   std::shared_ptr<torch::nn::Module> model() override { return model_; }
   Seq2SeqModelImpl& seq2seq_model() { return *model_; }
-  const Tokenizer& tokenizer() const { return *data_->tokenizer; }
+  const Tokenizer& tokenizer() const override { return *data_->tokenizer; }
   int64_t train_size() const override;
-  TrainLoss train_loss(const std::vector<int64_t>& examples) override;
+  TrainLoss train_loss(const std::vector<int64_t>& examples, uint64_t draw_seed) override;
   /// The longer of source and target (+ EOS) of each training example.
   std::vector<int64_t> train_lengths() const override;
   Metrics evaluate(const std::string& split) override { return evaluate(split, true); }

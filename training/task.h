@@ -12,6 +12,7 @@
 
 #include <torch/torch.h>
 
+#include "tokenizers/tokenizer.h"
 #include "training/attention_map.h"
 
 namespace attnlab {
@@ -50,9 +51,15 @@ class Task {
  public:
   virtual ~Task() = default;
   virtual std::shared_ptr<torch::nn::Module> model() = 0;
+  /// The tokenizer of the task's data (what turns text into the model's ids).
+  virtual const Tokenizer& tokenizer() const = 0;
   /// Number of training examples; batches are lists of indices into them.
   virtual int64_t train_size() const = 0;
-  virtual TrainLoss train_loss(const std::vector<int64_t>& examples) = 0;
+  /// The loss of one training micro-batch. `draw_seed` seeds whatever the task draws at random in
+  /// building it (masked LM: which tokens are masked); the Trainer derives it from the run's
+  /// seed, the step and the micro-batch, so a resumed run draws exactly as an uninterrupted one
+  /// and every variant of an experiment sees the same draws for a seed.
+  virtual TrainLoss train_loss(const std::vector<int64_t>& examples, uint64_t draw_seed) = 0;
   /// Each training example's size in tokens, for batching by a token budget; empty if the
   /// task does not batch that way.
   virtual std::vector<int64_t> train_lengths() const { return {}; }

@@ -2,6 +2,7 @@
 
 #include "training/classification_task.h"
 #include "training/experiment_options.h"
+#include "training/masked_lm_task.h"
 #include "training/seq2seq_task.h"
 
 namespace attnlab {
@@ -28,12 +29,27 @@ std::unique_ptr<Task> make_classification_task(const ExperimentOptions& config, 
   if (!data)
     throw ConfigError("/data/type", "\"" + config.data().at("type").get<std::string>() + "\" is not document data");
   const int64_t vocab = data->tokenizer->vocab_size(), classes = static_cast<int64_t>(data->labels.size());
-  auto model = std::dynamic_pointer_cast<DocumentClassifierImpl>(
+  auto model = std::dynamic_pointer_cast<ClassifierImpl>(
       model_registry().create(config.model(), ModelDims{vocab, 0, classes}));
   if (!model)
-    throw ConfigError("/model/type", "\"" + config.model().at("type").get<std::string>() +
-                                         "\" is not a document classifier");
+    throw ConfigError("/model/type", "\"" + config.model().at("type").get<std::string>() + "\" is not a classifier");
   return std::make_unique<ClassificationTask>(std::move(data), std::move(model), config.eval());
+}
+
+std::unique_ptr<Task> make_masked_lm_task(const MaskedLMTaskOptions& options, const ExperimentOptions& config,
+                                          const DataContext& context) {
+  auto data = std::dynamic_pointer_cast<MonolingualData>(data_registry().create(config.data(), context));
+  if (!data)
+    throw ConfigError("/data/type", "\"" + config.data().at("type").get<std::string>() + "\" is not monolingual text");
+  auto model = std::dynamic_pointer_cast<BertMaskedLMImpl>(
+      model_registry().create(config.model(), ModelDims{data->tokenizer->vocab_size(), 0}));
+  if (!model)
+    throw ConfigError("/model/type", "\"" + config.model().at("type").get<std::string>() + "\" is not a masked LM");
+  if (model->encoder->options.max_length() < data->max_length)
+    throw ConfigError("/model/max_length", "is " + std::to_string(model->encoder->options.max_length()) +
+                                               ", shorter than the data's sequences (/data/max_length " +
+                                               std::to_string(data->max_length) + ")");
+  return std::make_unique<MaskedLMTask>(std::move(data), std::move(model), config.eval(), options);
 }
 
 }  // namespace
@@ -53,6 +69,14 @@ const TaskRegistry& task_registry() {
                       "classification", "documents to classes: cross-entropy; accuracy, macro-F1, sentence attention",
                       NoOptions{}, [](const NoOptions&, const ExperimentOptions& c, const DataContext& context) {
                         return make_classification_task(c, context);
+                      }),
+                  options_entry<std::unique_ptr<Task>, const ExperimentOptions&, const DataContext&>(
+                      "masked_lm",
+                      "masked language model (BERT): cross-entropy at masked positions; masked and top-5 accuracy, "
+                      "perplexity, beside the unigram baseline",
+                      MaskedLMTaskOptions{},
+                      [](const MaskedLMTaskOptions& o, const ExperimentOptions& c, const DataContext& context) {
+                        return make_masked_lm_task(o, c, context);
                       }),
               });
   return registry;

@@ -7,7 +7,7 @@ namespace attnlab {
 bool higher_is_better(const EarlyStoppingOptions& o) {
   if (o.mode() != "auto") return o.mode() == "max";
   const std::string& m = o.metric();
-  return !(m == "loss" || m == "ppl" || m == "aer" || m == "aer_diagonal");
+  return !(m == "loss" || m == "ppl" || m == "perplexity" || m == "aer" || m == "aer_diagonal");
 }
 
 void validate_options(const EvalOptions& o, const std::string& pointer) {

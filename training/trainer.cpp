@@ -19,6 +19,17 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }
 }  // namespace
 
+uint64_t draw_seed(int64_t run_seed, int64_t step, int64_t micro_batch) {
+  // splitmix64 over the three numbers: nearby steps get unrelated seeds.
+  auto mix = [](uint64_t z) {
+    z += 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  };
+  return mix(mix(mix(static_cast<uint64_t>(run_seed)) ^ static_cast<uint64_t>(step)) ^ static_cast<uint64_t>(micro_batch));
+}
+
 Trainer::Trainer(Task& task, TrainOptions options, TrainerRun run)
     : task_(task), options_(std::move(options)), run_(std::move(run)) {}
 
@@ -90,7 +101,7 @@ TrainOutcome Trainer::train() {
         state.batch_in_epoch = 0;
         batches = epoch_batches(state.epoch);
       }
-      auto result = task_.train_loss(batches[state.batch_in_epoch++]);
+      auto result = task_.train_loss(batches[state.batch_in_epoch++], draw_seed(run_.seed, state.step, micro));
       (result.loss / static_cast<double>(options_.grad_accumulation())).backward();
       logged_loss += result.loss.item<double>();
       ++logged_batches;

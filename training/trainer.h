@@ -39,6 +39,10 @@ struct TrainOutcome {
   TrainerState state;
 };
 
+/// The draw_seed of Task::train_loss for micro-batch `micro_batch` of optimizer step `step`
+/// (0-based: the step being taken) of a run seeded `run_seed`.
+uint64_t draw_seed(int64_t run_seed, int64_t step, int64_t micro_batch);
+
 class Trainer {
  public:
   Trainer(Task& task, TrainOptions options, TrainerRun run);

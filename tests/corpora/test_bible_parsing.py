@@ -207,6 +207,22 @@ class Pairs(unittest.TestCase):
             bible.split_pairs(self.pairs, valid_books=("John",), test_books=("John",))
         self.assertFalse(set(bible.VALID_BOOKS) & set(bible.TEST_BOOKS))
 
+    def test_english_splits_hold_the_held_out_books_out_of_train(self):
+        splits = bible.split_pairs(self.pairs, valid_books=("Joshua",),
+                                   test_books=("Revelation of John", "I John"))
+        kjv, order, _ = bible.parse_module(read("osis_sample_en.txt"))
+        english = bible.english_splits(splits, kjv, order, valid_books=("Joshua",),
+                                       test_books=("Revelation of John", "I John"))
+        self.assertEqual(english["valid"], [p.target for p in splits["valid"]])
+        self.assertEqual(english["test"], [p.target for p in splits["test"]])
+        kept = [k for k in order if kjv[k] and k[0] not in ("Joshua", "Revelation of John", "I John")]
+        self.assertGreater(len(kept), 0)
+        self.assertEqual(len(english["train"]), len(splits["train"]) + len(kept))
+        self.assertEqual(english["train"][:len(splits["train"])], [p.target for p in splits["train"]])
+        held_out = {bible.words_text(kjv[k]) for k in order if k[0] in ("Joshua", "I John")}
+        self.assertTrue(held_out)
+        self.assertFalse(held_out & set(english["train"][len(splits["train"]):]))
+
     def test_excluded_chapters(self):
         pairs, stats = bible.make_pairs(read("osis_sample_es.txt"), read("osis_sample_en.txt"),
                                         exclude_chapters=[("Genesis", 1)])

@@ -1,11 +1,9 @@
 // The attnlab binary, run as a user runs it.
 
-#include <fcntl.h>
 #include <random>
 
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -15,37 +13,24 @@
 #include <thread>
 
 #include "tests/test_support.h"
+#include "tests/tools/cli_support.h"
 #include "training/blas_kernels.h"
 #include "training/checkpoint.h"
 #include "training/experiment.h"
 #include "training/runner.h"
 
-extern char** environ;
-
 namespace attnlab {
 namespace {
 
 namespace fs = std::filesystem;
+using test_util::attnlab_cli;
+using test_util::checkpoint_weights;
+using test_util::CliResult;
+using test_util::quote;
 using test_util::read_text;
+using test_util::run_and_signal;
 using test_util::TempDir;
 using test_util::write_text;
-
-struct CliResult {
-  int exit_code;
-  std::string out, err;
-};
-
-std::string quote(const std::string& s) { return "'" + s + "'"; }
-
-/// Runs `attnlab ARGS`; `environment`, if given, is an `env` argument list ("-u X Y=1") it runs under.
-CliResult attnlab_cli(const std::string& args, const TempDir& dir, const std::string& stdin_path = "/dev/null",
-                      const std::string& environment = "") {
-  const std::string out = dir.file("stdout.txt"), err = dir.file("stderr.txt");
-  const std::string command = (environment.empty() ? "" : "env " + environment + " ") + ATTNLAB_BINARY + " " + args + " > " + quote(out) + " 2> " + quote(err) +
-                              " < " + quote(stdin_path);
-  const int status = std::system(command.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(out), read_text(err)};
-}
 
 const char* kTinyExperiment = R"({
   "data": {"type": "reverse", "symbols": 4, "train_lengths": [2, 5], "test_lengths": [2, 8],
@@ -113,10 +98,10 @@ TEST(EndToEnd, DoctorReportsTheKernelsAndKeepsTheEnvironmentsChoice) {
 // The benchmarks print figures; here only that each runs at tiny sizes and prints its rows.
 TEST(EndToEnd, BenchmarksRunAtTinySizesAndRejectBadArguments) {
   TempDir dir;
-  auto model = attnlab_cli("bench model --batch 2 --length 3 --vocab 12 --sentences 3 --beam 2 --repeats 1 --threads 1",
-                           dir);
+  auto model = attnlab_cli(
+      "bench model --batch 2 --length 3 --vocab 12 --sentences 3 --beam 2 --repeats 1 --threads 1 --bert-length 5", dir);
   ASSERT_EQ(model.exit_code, 0) << model.err;
-  for (const char* row : {"\ntransformer ", "\nrnn_bahdanau "}) EXPECT_NE(model.out.find(row), std::string::npos) << model.out;
+  for (const char* row : {"\ntransformer ", "\nrnn_bahdanau ", "\nbert "}) EXPECT_NE(model.out.find(row), std::string::npos) << model.out;
   EXPECT_NE(model.out.find("4 sentences of exactly 3 tokens"), std::string::npos) << model.out;  // whole batches
   auto attention =
       attnlab_cli("bench attention --lengths 4,8 --batch 2 --dims 16 --repeats 1 --threads 1 --only local_m", dir);
@@ -370,41 +355,6 @@ TEST(EndToEnd, TranslationOnTextFilesReportsBleuChrfAerAndKeepsItsTokenizer) {
   EXPECT_EQ(eval.exit_code, 2);
   EXPECT_EQ(eval.err.rfind(run.string() + ": its data: " + dir.file("valid.tsv") + ":2: no tab", 0), 0u) << eval.err;
   EXPECT_EQ(std::count(eval.err.begin(), eval.err.end(), '\n'), 1) << eval.err;
-}
-
-std::vector<torch::Tensor> checkpoint_weights(const fs::path& run) {
-  const RunConfig config = read_run_config((run / "config.json").string());
-  auto task = build_task(config.variant.options, config.seed);
-  load_checkpoint((run / "checkpoints" / "latest.pt").string(), *task->model(), nullptr, nullptr);
-  std::vector<torch::Tensor> weights;
-  for (const auto& p : task->model()->parameters()) weights.push_back(p.detach().clone());
-  return weights;
-}
-
-/// Starts `attnlab ARGS`, waits until `file` holds `text`, sends `signal`, returns the wait status.
-int run_and_signal(const std::vector<std::string>& cli_args, const fs::path& file, const std::string& text, int signal,
-                   const std::string& log) {
-  const std::string binary = ATTNLAB_BINARY;
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  std::vector<std::string> args = {binary};
-  args.insert(args.end(), cli_args.begin(), cli_args.end());
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  if (posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ) != 0) return -1;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (std::chrono::steady_clock::now() < deadline &&
-         !(fs::exists(file) && read_text(file.string()).find(text) != std::string::npos))
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  kill(pid, signal);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  posix_spawn_file_actions_destroy(&actions);
-  return status;
 }
 
 /// A run stopped one way or another and resumed must end with the weights of a run never stopped.

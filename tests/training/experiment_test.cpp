@@ -87,7 +87,7 @@ TEST(Experiment, AnObjectWithoutTypeTunesTheDefaultType) {
 
 TEST(Experiment, RunRecordKeysSeedRepeatsAndDirectoryEscapesAreRejected) {
   EXPECT_EQ(load_error(with("/seed", 3).dump()),
-            "x.json: /seed: unknown key; known: variants, name, description, task, data, model, train, eval, seeds, "
+            "x.json: /seed: unknown key; known: variants, name, description, task, data, model, train, eval, init, seeds, "
             "threads");
   EXPECT_EQ(load_error(with("/seeds", {1, 2, 1}).dump()), "x.json: /seeds/2: repeats seed 1");
   EXPECT_EQ(load_error(with("/name", "../../elsewhere").dump()),

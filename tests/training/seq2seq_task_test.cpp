@@ -202,7 +202,7 @@ TEST(Seq2SeqTask, TheModelsEstimatorLossIsAddedWithThePerTokenLogLikelihoodAsRew
   auto model = std::make_shared<CopyOracle>(data->tokenizer->vocab_size());
   Seq2SeqTask task(data, model, EvalOptions());
   const std::vector<int64_t> examples = {0, 1, 2, 3};
-  auto loss = task.train_loss(examples).loss.item<double>();
+  auto loss = task.train_loss(examples, 0).loss.item<double>();
   // The oracle's own NLL: every token is right with log-softmax of a 30-logit one-hot.
   auto batch = make_batch(data->split("train"), examples);
   auto out = model->forward(batch.source, batch.source_lengths, batch.target_in);

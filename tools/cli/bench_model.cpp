@@ -20,6 +20,8 @@
 #include <optional>
 #include <thread>
 
+#include "data/masking.h"
+#include "models/bert.h"
 #include "models/decoding.h"
 #include "models/model_registry.h"
 #include "models/seq2seq_model.h"
@@ -29,6 +31,7 @@
 #include "tools/cli/cli_options.h"
 #include "tools/cli/commands.h"
 #include "training/optimizers.h"
+#include "training/masked_lm_task.h"
 #include "training/seq2seq_task.h"
 #include "training/threads.h"
 
@@ -163,6 +166,33 @@ ModelFigures measure(const BenchModel& bench, const Sizes& s) {
   return figures;
 }
 
+/// The BERT encoder of the masked LM (d=256, 4 layers, 4 heads, ff=1024): one training step on
+/// B random sequences of --bert-length tokens, 15% of them masked as in training.
+ModelFigures measure_bert(const Sizes& s, int64_t length) {
+  torch::manual_seed(0);
+  const json spec = {{"type", "bert"}, {"dims", 256}, {"layers", 4}, {"feed_forward", 1024}, {"dropout", 0.1},
+                     {"max_length", std::max<int64_t>(512, length)}, {"attention", BertOptions::default_attention()}};
+  auto module = model_registry().create(model_registry().resolve(spec, ""), ModelDims{s.vocab, s.vocab});
+  auto model = std::dynamic_pointer_cast<BertMaskedLMImpl>(module);
+  TORCH_CHECK(model, "bench model: bert is not a masked LM");
+  ModelFigures figures;
+  for (const auto& p : model->parameters()) figures.parameters += p.numel();
+  model->train();
+  auto optimizer = optimizer_registry().create(optimizer_registry().resolve(json{{"type", "adam"}, {"lr", 1e-4}}, ""),
+                                               model->parameters());
+  auto ids = torch::randint(kNumSpecialTokens, s.vocab, {s.batch, length}, torch::kLong);  // [B, T]
+  const auto masked = mask_tokens(ids, torch::ones_like(ids, torch::kBool), s.vocab, MaskingOptions(), masking_generator(1));
+  const auto segments = torch::zeros_like(ids);
+  figures.train_ms = median_ms(
+      [&] {
+        masked_lm_loss(model->logits_at(masked.input, segments, masked.selected), masked.targets).backward();
+        optimizer->step();
+      },
+      [&] { optimizer->zero_grad(); }, s.repeats);
+  figures.peak_bytes = peak_resident_bytes();
+  return figures;
+}
+
 std::string mebibytes(const std::optional<double>& bytes) { return bytes ? fixed(*bytes / kMiB, 0) : "n/a"; }
 
 }  // namespace
@@ -185,7 +215,9 @@ int bench_model_command(int argc, char** argv) {
       "threads", "intra-op threads (LibTorch's and BLAS's, as a run's \"threads\")",
       cxxopts::value<int>()->default_value(std::to_string(hardware)))(
       "blas-threads", "BLAS threads, when they should differ from --threads", cxxopts::value<int>())(
-      "only", "only the models whose name contains one of these (comma-separated): transformer, rnn_bahdanau",
+      "bert-length", "tokens per sequence of the BERT masked-LM training step",
+      cxxopts::value<int64_t>()->default_value("128"))(
+      "only", "only the models whose name contains one of these (comma-separated): transformer, rnn_bahdanau, bert",
       cxxopts::value<std::string>());
   int exit_code = kExitOk;
   auto args = parse_or_exit(options, argc, argv, "attnlab bench model --threads 2 --repeats 3", exit_code);
@@ -208,7 +240,11 @@ int bench_model_command(int argc, char** argv) {
     for (const auto& o : only) wanted = wanted || m.name.find(o) != std::string::npos;
     if (wanted) selected.push_back(m);
   }
-  if (selected.empty()) return bad("--only matches no model; known: transformer, rnn_bahdanau");
+  bool bert = only.empty();
+  for (const auto& o : only) bert = bert || std::string("bert").find(o) != std::string::npos;
+  const int64_t bert_length = (*args)["bert-length"].as<int64_t>();
+  if (bert_length < 2) return bad("--bert-length must be at least 2");
+  if (selected.empty() && !bert) return bad("--only matches no model; known: transformer, rnn_bahdanau, bert");
 
   set_thread_count(threads);
   const int blas_threads = args->count("blas-threads") ? (*args)["blas-threads"].as<int>() : threads;
@@ -220,9 +256,11 @@ int bench_model_command(int argc, char** argv) {
             << "(training: teacher forcing + label-smoothed NLL + backward + Adam step, target tokens/s; decoding: "
             << decoded << " sentences of exactly " << sizes.length << " tokens, greedy and beam " << sizes.beam
             << "; process before: " << mebibytes(resident_bytes()) << " MiB resident)\n\n";
-  std::cout << padded("model", 14) << padded("params", 10, true) << padded("train tok/s", 14, true)
-            << padded("greedy sent/s", 16, true) << padded("beam" + std::to_string(sizes.beam) + " sent/s", 15, true)
-            << padded("peak RSS MiB", 15, true) << "\n";
+  if (!selected.empty()) {
+    std::cout << padded("model", 14) << padded("params", 10, true) << padded("train tok/s", 14, true)
+              << padded("greedy sent/s", 16, true) << padded("beam" + std::to_string(sizes.beam) + " sent/s", 15, true)
+              << padded("peak RSS MiB", 15, true) << "\n";
+  }
   for (const auto& bench : selected) {
     if (!reset_peak_resident()) std::cerr << "(cannot restart the peak resident size: peaks are since start)\n";
     std::cout << padded(bench.name, 14) << std::flush;
@@ -232,6 +270,20 @@ int bench_model_command(int argc, char** argv) {
               << padded(fixed(decoded / (f.greedy_ms / 1000.0), 1), 16, true)
               << padded(fixed(decoded / (f.beam_ms / 1000.0), 1), 15, true) << padded(mebibytes(f.peak_bytes), 15, true)
               << "\n";
+  }
+  if (bert) {
+    if (!selected.empty()) std::cout << "\n";
+    std::cout << "masked LM (d=256, 4 layers, 4 heads, ff=1024): B=" << sizes.batch << ", T=" << bert_length
+              << " tokens, 15% masked; training: forward + MLM head at the masked positions + cross-entropy + "
+                 "backward + Adam step, input tokens/s\n"
+              << padded("model", 14) << padded("params", 10, true) << padded("train tok/s", 14, true)
+              << padded("peak RSS MiB", 15, true) << "\n";
+    if (!reset_peak_resident()) std::cerr << "(cannot restart the peak resident size: peaks are since start)\n";
+    std::cout << padded("bert", 14) << std::flush;
+    const auto f = measure_bert(sizes, bert_length);
+    std::cout << padded(fixed(f.parameters / 1e6, 2) + "M", 10, true)
+              << padded(fixed(sizes.batch * bert_length / (f.train_ms / 1000.0), 0), 14, true)
+              << padded(mebibytes(f.peak_bytes), 15, true) << "\n";
   }
   return kExitOk;
 }

@@ -18,5 +18,6 @@ int decode_command(int argc, char** argv);
 int classify_command(int argc, char** argv);
 int tokenizer_command(int argc, char** argv);
 int doctor_command(int argc, char** argv);
+int fill_mask_command(int argc, char** argv);
 
 }  // namespace attnlab::cli

@@ -24,6 +24,7 @@ const Command kCommands[] = {
     {"translate", attnlab::cli::decode_command, "translate source lines from stdin with a trained run (beam search)"},
     {"decode", attnlab::cli::decode_command, "the same as translate"},
     {"classify", attnlab::cli::classify_command, "classify documents from stdin with a trained classification run"},
+    {"fill-mask", attnlab::cli::fill_mask_command, "fill in the [MASK]s of texts with a trained masked-LM run"},
     {"tokenizer", attnlab::cli::tokenizer_command, "train a tokenizer on text files; encode / decode stdin with one"},
     {"list", attnlab::cli::list_command, "list every registered name by family"},
     {"train-run", attnlab::cli::train_run_command, "train one run directory from its config.json (a worker of run --jobs)"},

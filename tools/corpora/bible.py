@@ -450,12 +450,28 @@ def chapter_ranges(chapters: Iterable[Tuple[str, int]], order: Sequence[str]) ->
 # --------------------------------------------------------------------------------------------
 # Output
 
+def english_splits(splits: Dict[str, List[Pair]], kjv: Dict[VerseKey, List[Word]],
+                   kjv_order: Sequence[VerseKey], valid_books=VALID_BOOKS,
+                   test_books=TEST_BOOKS) -> Dict[str, List[str]]:
+    """English text for masked language modelling, one verse per line, split like the pairs.
+
+    train: the WEB side of the training pairs, then the KJV verses of every book outside
+    valid_books and test_books (held-out books stay out of pre-training in both translations);
+    valid and test: the WEB side of their pairs.
+    """
+    held_out = set(valid_books) | set(test_books)
+    out = {name: [p.target for p in pairs] for name, pairs in splits.items()}
+    out["train"] = out["train"] + [words_text(kjv[k]) for k in kjv_order
+                                   if kjv[k] and k[0] not in held_out]
+    return out
+
+
 def _clean_field(s: str) -> str:
     return " ".join(s.split())
 
 
 def write_outputs(out_dir: str, splits: Dict[str, List[Pair]], kjv_lines: Sequence[str],
-                  readme: str) -> None:
+                  english: Dict[str, List[str]], readme: str) -> None:
     os.makedirs(out_dir, exist_ok=True)
     for name, pairs in splits.items():
         with open(os.path.join(out_dir, f"{name}.tsv"), "w", encoding="utf-8", newline="\n") as f:
@@ -468,6 +484,11 @@ def write_outputs(out_dir: str, splits: Dict[str, List[Pair]], kjv_lines: Sequen
     with open(os.path.join(out_dir, "kjv.txt"), "w", encoding="utf-8", newline="\n") as f:
         for line in kjv_lines:
             f.write(_clean_field(line) + "\n")
+    for name, lines in english.items():
+        with open(os.path.join(out_dir, f"english.{name}.txt"), "w", encoding="utf-8",
+                  newline="\n") as f:
+            for line in lines:
+                f.write(_clean_field(line) + "\n")
     with open(os.path.join(out_dir, "README.md"), "w", encoding="utf-8", newline="\n") as f:
         f.write(readme)
 
@@ -525,6 +546,10 @@ diatheke's default (OSIS-like) output: `diatheke -b MODULE -k "Genesis 1:1 - Rev
 - `kjv.txt`: the King James Version, markup stripped, one verse per line ({kjv_count:,} lines,
   canonical order, no references), for language modelling. It holds the valid and test books
   too (another translation than the WEB targets, but the same verses).
+- `english.train.txt`, `english.valid.txt`, `english.test.txt`: English for masked language
+  modelling, one verse per line: train is the WEB side of `train.tsv` followed by the KJV verses
+  of the training books; valid and test are the WEB side of `valid.tsv` and `test.tsv`. The
+  valid and test books are in no training file, in either translation.
 
 ## Split (whole books; no book in two splits)
 
@@ -634,7 +659,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     lstats = {name: link_stats(ps) for name, ps in splits.items()}
     readme = build_readme(splits, stats, lstats, tag, agreement, excluded, len(kjv_lines),
                           args.provenance)
-    write_outputs(args.out, splits, kjv_lines, readme)
+    english = english_splits(splits, kjv, kjv_module[1])
+    write_outputs(args.out, splits, kjv_lines, english, readme)
 
     for name in ("train", "valid", "test"):
         s = lstats[name]
@@ -642,6 +668,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
               f"({s['links_per_pair']:.1f}/pair, {_fmt_pct(s['pairs_with_link'])} of pairs "
               f"with >= 1 link)")
     print(f"bible: kjv.txt: {len(kjv_lines):,} verses")
+    print("bible: english.{train,valid,test}.txt: " +
+          ", ".join(f"{len(english[name]):,}" for name in ("train", "valid", "test")) + " verses")
     print(f"bible: verses only in RV1909 {stats['only_in_source']}, only in WEB "
           f"{stats['only_in_target']:,}, empty in one {stats['empty']}, "
           f"{'kept' if args.keep_inconsistent else 'excluded'} {stats['excluded']:,} in "

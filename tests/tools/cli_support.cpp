@@ -1,0 +1,67 @@
+#include "tests/tools/cli_support.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <thread>
+
+#include "training/checkpoint.h"
+#include "training/experiment.h"
+#include "training/runner.h"
+
+extern char** environ;
+
+namespace attnlab::test_util {
+
+namespace fs = std::filesystem;
+
+std::string quote(const std::string& s) { return "'" + s + "'"; }
+
+CliResult attnlab_cli(const std::string& args, const TempDir& dir, const std::string& stdin_path,
+                      const std::string& environment) {
+  const std::string out = dir.file("stdout.txt"), err = dir.file("stderr.txt");
+  const std::string command = (environment.empty() ? "" : "env " + environment + " ") + ATTNLAB_BINARY + " " + args +
+                              " > " + quote(out) + " 2> " + quote(err) + " < " + quote(stdin_path);
+  const int status = std::system(command.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(out), read_text(err)};
+}
+
+std::vector<torch::Tensor> checkpoint_weights(const fs::path& run) {
+  const RunConfig config = read_run_config((run / "config.json").string());
+  auto task = build_task(config.variant.options, config.seed);
+  load_checkpoint((run / "checkpoints" / "latest.pt").string(), *task->model(), nullptr, nullptr);
+  std::vector<torch::Tensor> weights;
+  for (const auto& p : task->model()->parameters()) weights.push_back(p.detach().clone());
+  return weights;
+}
+
+/// Starts `attnlab ARGS`, waits until `file` holds `text`, sends `signal`, returns the wait status.
+int run_and_signal(const std::vector<std::string>& cli_args, const fs::path& file, const std::string& text, int signal,
+                   const std::string& log) {
+  const std::string binary = ATTNLAB_BINARY;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  std::vector<std::string> args = {binary};
+  args.insert(args.end(), cli_args.begin(), cli_args.end());
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ) != 0) return -1;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline &&
+         !(fs::exists(file) && read_text(file.string()).find(text) != std::string::npos))
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  kill(pid, signal);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  posix_spawn_file_actions_destroy(&actions);
+  return status;
+}
+
+}  // namespace attnlab::test_util

@@ -1,0 +1,170 @@
+#include "training/masked_lm_task.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+
+#include "tokenizers/special_tokens.h"
+
+namespace attnlab {
+
+namespace {
+// Evaluation masks: one fixed seed per split, the same for every run.
+constexpr uint64_t kEvaluationMaskSeed = 20190524;  // BERT's NAACL publication date
+constexpr int64_t kTopK = 5;
+}  // namespace
+
+torch::Tensor masked_lm_loss(const torch::Tensor& logits, const torch::Tensor& targets) {
+  TORCH_CHECK(logits.dim() == 2 && targets.dim() == 1 && logits.size(0) == targets.size(0),
+              "masked_lm_loss: logits must be [N, V] with targets [N]; got ", logits.sizes(), " and ", targets.sizes());
+  const auto summed = torch::nn::functional::cross_entropy(
+      logits, targets, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+  return summed / static_cast<double>(std::max<int64_t>(1, targets.size(0)));
+}
+
+MaskedLMTask::MaskedLMTask(std::shared_ptr<MonolingualData> data, std::shared_ptr<BertMaskedLMImpl> model,
+                           EvalOptions eval, MaskedLMTaskOptions options)
+    : data_(std::move(data)), model_(std::move(model)), eval_(std::move(eval)), options_(options) {
+  TORCH_CHECK(data_ && model_, "masked LM task: needs monolingual text and a masked LM");
+  const int64_t V = data_->tokenizer->vocab_size();
+  auto counts = torch::ones({V}, torch::kDouble);  // add-one smoothing
+  counts.narrow(0, 0, kNumSpecialTokens).zero_();  // special tokens are never targets
+  auto count = counts.accessor<double, 1>();
+  for (const auto& s : data_->split("train"))
+    for (int64_t id : s.ids)
+      if (id >= kNumSpecialTokens && id < V) count[id] += 1;
+  most_frequent_ = counts.argmax().item<int64_t>();
+  unigram_log_probs_ = (counts / counts.sum()).log();  // [V]; -inf for the special tokens
+}
+
+int64_t MaskedLMTask::train_size() const { return static_cast<int64_t>(data_->split("train").size()); }
+
+std::vector<int64_t> MaskedLMTask::train_lengths() const {
+  std::vector<int64_t> lengths;
+  for (const auto& s : data_->split("train")) lengths.push_back(static_cast<int64_t>(s.ids.size()));
+  return lengths;
+}
+
+TrainLoss MaskedLMTask::train_loss(const std::vector<int64_t>& examples, uint64_t draw_seed) {
+  auto batch = make_text_sequence_batch(data_->split("train"), examples);
+  auto masked = mask_tokens(batch.ids, batch.word_start, data_->tokenizer->vocab_size(), options_,
+                            masking_generator(draw_seed));
+  auto logits = model_->logits_at(masked.input, batch.segments, masked.selected);  // [N, V]
+  return {masked_lm_loss(logits, masked.targets), batch.ids.ne(kPad).sum().item<int64_t>()};
+}
+
+std::vector<std::string> MaskedLMTask::metric_names(const std::string&) const {
+  return {"loss", "masked_accuracy", "top5_accuracy", "perplexity", "unigram_accuracy", "unigram_perplexity", "masked_tokens"};
+}
+
+std::vector<std::string> MaskedLMTask::table_metrics(const std::string&) const {
+  return {"masked_accuracy", "top5_accuracy", "perplexity", "unigram_accuracy", "unigram_perplexity"};
+}
+
+const std::vector<TextSequence>& MaskedLMTask::evaluation_inputs(const std::string& split) {
+  auto it = evaluation_inputs_.find(split);
+  if (it != evaluation_inputs_.end()) return it->second;
+  const auto names = splits();
+  const auto split_index = static_cast<uint64_t>(std::find(names.begin(), names.end(), split) - names.begin());
+  std::vector<TextSequence> inputs;
+  const auto& sequences = data_->split(split);
+  for (size_t i = 0; i < sequences.size(); ++i) {
+    // One generator per sequence: its masks do not depend on how sequences are batched.
+    auto batch = make_text_sequence_batch(sequences, {static_cast<int64_t>(i)});  // [1, T]
+    auto masked = mask_tokens(batch.ids, batch.word_start, data_->tokenizer->vocab_size(), options_,
+                              masking_generator(kEvaluationMaskSeed + 1000003 * split_index + i));
+    TextSequence input = sequences[i];
+    const auto ids = masked.input.accessor<int64_t, 2>();
+    const auto selected = masked.selected.accessor<bool, 2>();
+    for (size_t t = 0; t < input.ids.size(); ++t) {
+      input.ids[t] = ids[0][static_cast<int64_t>(t)];
+      input.word_start[t] = selected[0][static_cast<int64_t>(t)];
+    }
+    inputs.push_back(std::move(input));
+  }
+  return evaluation_inputs_[split] = std::move(inputs);
+}
+
+Metrics MaskedLMTask::evaluate(const std::string& split) {
+  const auto& sequences = data_->split(split);
+  TORCH_CHECK(!sequences.empty(), "masked LM task: split \"", split, "\" is empty");
+  const auto& inputs = evaluation_inputs(split);
+  torch::NoGradGuard no_grad;
+  EvalModeGuard eval_mode(*model_);
+  double nll = 0, correct = 0, in_top = 0, unigram_nll = 0, unigram_correct = 0;
+  int64_t targets = 0;
+  std::vector<int64_t> order(sequences.size());
+  std::iota(order.begin(), order.end(), 0);
+  for (size_t start = 0; start < order.size(); start += static_cast<size_t>(eval_.batch_size())) {
+    throw_if_stopped();
+    const size_t end = std::min(order.size(), start + static_cast<size_t>(eval_.batch_size()));
+    const std::vector<int64_t> indices(order.begin() + start, order.begin() + end);
+    auto original = make_text_sequence_batch(sequences, indices);
+    auto masked = make_text_sequence_batch(inputs, indices);  // word_start holds the selection
+    const auto targets_here = original.ids.index({masked.word_start});  // [N]
+    const int64_t N = targets_here.size(0);
+    if (N == 0) continue;
+    auto logits = model_->logits_at(masked.ids, masked.segments, masked.word_start);  // [N, V]
+    nll += masked_lm_loss(logits, targets_here).item<double>() * static_cast<double>(N);
+    const auto top = std::get<1>(logits.topk(std::min<int64_t>(kTopK, logits.size(1)), -1));  // [N, 5]
+    const auto hit = top.eq(targets_here.unsqueeze(1));                                         // [N, 5]
+    correct += hit.select(1, 0).sum().item<double>();
+    in_top += hit.any(1).sum().item<double>();
+    unigram_nll -= unigram_log_probs_.index_select(0, targets_here).sum().item<double>();
+    unigram_correct += targets_here.eq(most_frequent_).sum().item<double>();
+    targets += N;
+  }
+  TORCH_CHECK(targets > 0, "masked LM task: no position of split \"", split, "\" was selected (mask_rate ",
+              options_.mask_rate(), ")");
+  const double n = static_cast<double>(targets);
+  Metrics m;
+  m["loss"] = nll / n;
+  m["masked_accuracy"] = correct / n;
+  m["top5_accuracy"] = in_top / n;
+  m["perplexity"] = std::exp(nll / n);
+  m["unigram_accuracy"] = unigram_correct / n;
+  m["unigram_perplexity"] = std::exp(unigram_nll / n);
+  m["masked_tokens"] = n;
+  return m;
+}
+
+FilledText fill_masks(BertMaskedLMImpl& model, const Tokenizer& tokenizer, const std::string& text, int64_t top_k,
+                      int64_t max_length) {
+  // SentencePiece writes a word-start mark before every word, so "the [MASK] and" gives a lone
+  // "▁" piece before [MASK]; in training [MASK] replaced whole pieces ("▁heavens"), so the lone
+  // mark is dropped to show the model what it was trained on.
+  const std::string word_mark = "\xE2\x96\x81";
+  FilledText out;
+  const auto pieces = tokenizer.encode(text);
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    if (i + 1 < pieces.size() && pieces[i + 1] == kMask && tokenizer.piece(pieces[i]) == word_mark) continue;
+    out.ids.push_back(pieces[i]);
+  }
+  const auto length = static_cast<int64_t>(out.ids.size()) + 2;
+  if (length > max_length)
+    throw std::invalid_argument(std::to_string(length) + " pieces with [CLS] and [SEP]; the model reads at most " +
+                                std::to_string(max_length));
+  std::vector<int64_t> sequence{kCls};
+  sequence.insert(sequence.end(), out.ids.begin(), out.ids.end());
+  sequence.push_back(kSep);
+  const auto input = torch::tensor(sequence, torch::kLong).unsqueeze(0);  // [1, T]
+  const auto selected = input.eq(kMask);                                   // [1, T]
+  if (!selected.any().item<bool>()) return out;
+  torch::NoGradGuard no_grad;
+  EvalModeGuard eval_mode(model);
+  const auto probs = torch::softmax(model.logits_at(input, torch::zeros_like(input), selected), -1);  // [N, V]
+  const auto [values, indices] = probs.topk(std::min<int64_t>(top_k, probs.size(1)), -1);          // [N, k]
+  const auto positions = selected.squeeze(0).nonzero().squeeze(1);                                   // [N]
+  for (int64_t n = 0; n < values.size(0); ++n) {
+    FilledText::Mask mask{positions[n].item<int64_t>() - 1, {}};  // without [CLS]
+    for (int64_t k = 0; k < values.size(1); ++k) {
+      const int64_t id = indices[n][k].item<int64_t>();
+      mask.candidates.push_back({id, tokenizer.piece(id), values[n][k].item<double>()});
+    }
+    out.masks.push_back(std::move(mask));
+  }
+  return out;
+}
+
+}  // namespace attnlab
