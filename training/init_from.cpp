@@ -1,6 +1,7 @@
 #include "training/init_from.h"
 
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "tokenizers/tokenizer_registry.h"
@@ -38,6 +39,13 @@ int64_t init_from_run(torch::nn::Module& model, const Tokenizer& tokenizer, cons
   auto fail = [&](const std::string& message) { return ConfigError("/init/from", "\"" + run + "\": " + message); };
   if (!fs::is_directory(run)) throw fail("no such run directory");
   if (!fs::exists(fs::path(run) / "config.json")) throw fail("not a run directory (no config.json)");
+  std::string model_type = "?";
+  try {
+    std::ifstream config((fs::path(run) / "config.json").string());
+    model_type = json::parse(config).at("model").at("type").get<std::string>();
+  } catch (const std::exception&) {
+    // An unreadable config only loses the model's name in the messages below.
+  }
   const std::string checkpoint = (fs::path(run) / "checkpoints" / "best.pt").string();
   if (!fs::exists(checkpoint)) throw fail("has no checkpoints/best.pt (not trained yet?)");
 
@@ -71,9 +79,10 @@ int64_t init_from_run(torch::nn::Module& model, const Tokenizer& tokenizer, cons
   for (auto& [name, tensor] : targets) {
     if (name.rfind(prefix, 0) != 0) continue;
     const auto source = find_tensor(weights, name);
-    if (!source) throw fail("has no " + name + " (is it a model with this " + init.part() + "?)");
+    if (!source) throw fail("its model (\"" + model_type + "\") has no " + name);
     if (source->sizes() != tensor.sizes())
-      throw fail(name + " is " + shape_text(*source) + " there but " + shape_text(tensor) + " here");
+      throw fail(name + " is " + shape_text(*source) + " there but " + shape_text(tensor) + " here (its model: \"" +
+                 model_type + "\")");
     tensor.copy_(*source);
     ++copied;
   }

@@ -10,7 +10,8 @@
 namespace attnlab {
 
 namespace {
-// Evaluation masks: one fixed seed per split, the same for every run.
+// Evaluation masks: drawn per sequence from a seed fixed by the split and the sequence's index,
+// the same for every run.
 constexpr uint64_t kEvaluationMaskSeed = 20190524;  // BERT's NAACL publication date
 constexpr int64_t kTopK = 5;
 }  // namespace

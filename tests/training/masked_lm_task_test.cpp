@@ -262,6 +262,20 @@ TEST(InitFrom, CopiesTheEncoderExactlyAndLeavesTheHeadFresh) {
         << e.message();
   }
   EXPECT_THROW(init_from_run(*smaller, pretrained->tokenizer(), InitOptions().from(dir.file("nowhere"))), ConfigError);
+
+  // Another model kind: its first missing tensor, and what the run's model is.
+  const std::string seq2seq = dir.file("seq2seq");
+  write_trained_run(*pretrained, pretrain, seq2seq);
+  write_text(seq2seq + "/config.json", R"({"model": {"type": "transformer"}})");
+  auto transformer = model_registry().create(model_registry().resolve("transformer", "/model"), ModelDims{V, V});
+  save_checkpoint(seq2seq + "/checkpoints/best.pt", *transformer, nullptr, nullptr);
+  try {
+    init_from_run(*started, pretrained->tokenizer(), InitOptions().from(seq2seq));
+    FAIL() << "a classifier was started from a Transformer";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(e.message().find("its model (\"transformer\") has no encoder.token_embedding.weight"), std::string::npos)
+        << e.message();
+  }
 }
 
 }  // namespace
