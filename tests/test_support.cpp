@@ -31,4 +31,15 @@ std::string read_text(const std::string& path) {
   return buffer.str();
 }
 
+TrainOutcome train_quietly(Task& task, const ExperimentOptions& options, const std::string& dir, int64_t seed,
+                           const std::function<void(TrainerRun&)>& adjust) {
+  TrainerRun run;
+  run.run_dir = dir;
+  run.seed = seed;
+  std::ostringstream quiet;
+  run.log = &quiet;
+  if (adjust) adjust(run);
+  return Trainer(task, options.train(), run).train();
+}
+
 }  // namespace attnlab::test_util

@@ -1,8 +1,12 @@
 #pragma once
-// Helpers shared by the tests: temporary directories and small files.
+// Helpers shared by the tests: temporary directories, small files, a quiet training run.
 
 #include <filesystem>
+#include <functional>
 #include <string>
+
+#include "training/experiment_options.h"
+#include "training/trainer.h"
 
 namespace attnlab::test_util {
 
@@ -21,6 +25,11 @@ class TempDir {
 };
 
 void write_text(const std::string& path, const std::string& text);
+
+/// Trains `task` by `options.train()` into `dir` as a run seeded `seed`, its progress lines
+/// discarded; `adjust` may change the run first (stop flag, resume, hooks).
+TrainOutcome train_quietly(Task& task, const ExperimentOptions& options, const std::string& dir, int64_t seed,
+                           const std::function<void(TrainerRun&)>& adjust = {});
 std::string read_text(const std::string& path);
 
 }  // namespace attnlab::test_util

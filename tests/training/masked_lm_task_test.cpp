@@ -66,15 +66,10 @@ json tiny_mlm_config(const TempDir& dir, int64_t max_steps) {
   return config;
 }
 
+/// Runs here are seeded 2.
 TrainOutcome train_quietly(Task& task, const ExperimentOptions& options, const std::string& dir,
-                           std::function<void(TrainerRun&)> adjust = {}) {
-  TrainerRun run;
-  run.run_dir = dir;
-  run.seed = 2;
-  std::ostringstream quiet;
-  run.log = &quiet;
-  if (adjust) adjust(run);
-  return Trainer(task, options.train(), run).train();
+                           const std::function<void(TrainerRun&)>& adjust = {}) {
+  return test_util::train_quietly(task, options, dir, 2, adjust);
 }
 
 TEST(MaskedLMTask, TrainLossIsTheCrossEntropyAtTheDrawnPositionsOnly) {

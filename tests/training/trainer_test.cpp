@@ -33,15 +33,10 @@ ExperimentOptions tiny_copy(int64_t max_steps, const std::string& extra_train = 
   return resolve_variant("tiny", config).options;
 }
 
+/// Runs here are seeded 3.
 TrainOutcome train(Task& task, const ExperimentOptions& options, const std::string& dir,
-                   std::function<void(TrainerRun&)> adjust = {}) {
-  TrainerRun run;
-  run.run_dir = dir;
-  run.seed = 3;
-  std::ostringstream quiet;
-  run.log = &quiet;
-  if (adjust) adjust(run);
-  return Trainer(task, options.train(), run).train();
+                   const std::function<void(TrainerRun&)>& adjust = {}) {
+  return test_util::train_quietly(task, options, dir, 3, adjust);
 }
 
 std::vector<torch::Tensor> weights_of(Task& task) {
