@@ -1,5 +1,6 @@
 #include "models/bert.h"
 
+#include "modules/traced_shapes.h"
 #include "tokenizers/special_tokens.h"
 
 namespace attnlab {
@@ -77,11 +78,12 @@ torch::Tensor BertMaskedLMImpl::logits_at(const torch::Tensor& ids, const torch:
 torch::Tensor cls_sep_sequence(const torch::Tensor& words, const torch::Tensor& lengths, int64_t max_length) {
   TORCH_CHECK(words.dim() == 2 && lengths.dim() == 1 && lengths.size(0) == words.size(0) && max_length >= 2,
               "cls_sep_sequence: words must be [B, L] with lengths [B]; got ", words.sizes(), " and ", lengths.sizes());
-  const int64_t keep = std::min(words.size(1), max_length - 2);
-  auto column = [&](int64_t id) { return torch::full({words.size(0), 1}, id, words.options()); };  // [B, 1]
+  // Export-safe: slice ends past the size are clamped, and columns are built from `words`.
+  auto column = [&](int64_t id) { return torch::full_like(words.narrow(1, 0, 1), id); };  // [B, 1]
+  auto kept = words.slice(1, 0, max_length - 2);  // [B, keep = min(L, max_length - 2)]
   // Past each document's words the batch holds kPad, so truncation leaves [CLS] w… then padding.
-  auto ids = torch::cat({column(kCls), words.narrow(1, 0, keep), column(kPad)}, 1);              // [B, keep + 2]
-  auto sep_at = lengths.clamp_max(keep).add(1).unsqueeze(1).to(torch::kLong);                     // [B, 1]
+  auto ids = torch::cat({column(kCls), kept, column(kPad)}, 1);  // [B, keep + 2]
+  auto sep_at = torch::minimum(lengths, size_as_tensor(kept, 1)).add(1).unsqueeze(1).to(torch::kLong);  // [B, 1]
   return ids.scatter(1, sep_at, kSep);
 }
 
@@ -109,12 +111,14 @@ DocumentOutput BertClassifierImpl::forward(const DocumentInput& input) {
   DocumentOutput out;
   out.log_probs = torch::log_softmax(classify(ids, torch::zeros_like(ids), &encoding), -1);  // [B, C]
   // What [CLS] attends to in the last layer, over the words only ([CLS] and [SEP] left out).
-  const int64_t T = ids.size(1), L = input.flat_words.size(1);
-  auto from_cls = dense_weights(encoding.attention.back(), T).select(1, 0).narrow(1, 1, T - 2);  // [B, T - 2]
-  const auto body = ids.narrow(1, 1, T - 2);
+  // (Export-safe: T and L are never read into integers.)
+  auto from_cls = dense_weights(encoding.attention.back(), ids).select(1, 0).slice(1, 1, -1);  // [B, T - 2]
+  const auto body = ids.slice(1, 1, -1);                                                   // [B, T - 2]
   auto words = from_cls.masked_fill(body.eq(kSep) | body.eq(kPad), 0.0);  // [SEP] and padding out
   words = words / words.sum(1, true).clamp_min(1e-12);
-  out.word_weights = torch::constant_pad_nd(words, {0, L - (T - 2)});  // [B, L] (zeros past a truncation)
+  // Zeros for the words past a truncation: the columns of L after the first max_length - 2.
+  auto truncated = torch::zeros_like(input.flat_words, words.options()).slice(1, encoder->options.max_length() - 2);
+  out.word_weights = torch::cat({words, truncated}, 1);  // [B, L]
   return out;
 }
 

@@ -49,19 +49,18 @@ DocumentOutput DocumentClassifierImpl::forward(const DocumentInput& in) {
     document = summed / in.flat_lengths.clamp_min(1).unsqueeze(1).to(summed.scalar_type());
   } else if (options.structure() == "flat") {
     auto h = word_encoder(dropout(embedding(in.flat_words)), in.flat_lengths);  // [B, L, H]
-    auto pooled = word_pooling(h, key_padding_mask_from_lengths(in.flat_lengths, h.size(1)));
+    auto pooled = word_pooling(h, key_padding_mask_like(in.flat_lengths, h));
     document = pooled.pooled;
     out.word_weights = pooled.weights;  // [B, L]
   } else {
-    const int64_t B = in.words.size(0), N = in.words.size(1), W = in.words.size(2);
     auto words = in.words.flatten(0, 1);                     // [B x N, W]
     auto lengths = in.sentence_lengths.flatten();            // [B x N]
     auto h = word_encoder(dropout(embedding(words)), lengths);  // [B x N, W, H]
-    auto by_word = word_pooling(h, key_padding_mask_from_lengths(lengths, W));
-    auto sentences = by_word.pooled.unflatten(0, {B, N});    // [B, N, H]
-    out.word_weights = by_word.weights.unflatten(0, {B, N});  // [B, N, W]
+    auto by_word = word_pooling(h, key_padding_mask_like(lengths, h));
+    auto sentences = unflatten_like(by_word.pooled, in.words);        // [B, N, H]
+    out.word_weights = unflatten_like(by_word.weights, in.words);     // [B, N, W]
     auto s = sentence_encoder(sentences, in.sentence_counts);  // [B, N, H]
-    auto by_sentence = sentence_pooling(s, key_padding_mask_from_lengths(in.sentence_counts, N));
+    auto by_sentence = sentence_pooling(s, key_padding_mask_like(in.sentence_counts, s));
     document = by_sentence.pooled;
     out.sentence_weights = by_sentence.weights;  // [B, N]
   }

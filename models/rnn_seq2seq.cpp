@@ -1,11 +1,10 @@
 #include "models/rnn_seq2seq.h"
 
 #include "modules/masks.h"
+#include "modules/packed_rnn.h"
 #include "tokenizers/special_tokens.h"
 
 namespace attnlab {
-
-namespace rnn_utils = torch::nn::utils::rnn;
 
 void validate_options(const RnnSeq2SeqOptions& o, const std::string& pointer) {
   if (o.bidirectional() && o.hidden() % 2 != 0)
@@ -53,29 +52,15 @@ RnnSeq2SeqImpl::Memory RnnSeq2SeqImpl::encode(const torch::Tensor& source, const
   TORCH_CHECK(source.dim() == 2 && source_lengths.dim() == 1 && source.size(0) == source_lengths.size(0),
               "rnn_seq2seq: source must be [B, S] with lengths [B]; got ", source.sizes(), " and ",
               source_lengths.sizes());
-  const int64_t S = source.size(1);
   auto embedded = dropout(source_embedding(source));  // [B, S, E]
-  auto packed = rnn_utils::pack_padded_sequence(embedded, source_lengths.to(torch::kCPU), /*batch_first=*/true,
-                                                /*enforce_sorted=*/false);
-  torch::Tensor h_n;  // [N x directions, B, H]
-  auto packed_out = [&] {
-    if (encoder_lstm) {
-      auto result = encoder_lstm->forward_with_packed_input(packed);
-      h_n = std::get<0>(std::get<1>(result));
-      return std::get<0>(result);
-    }
-    auto result = encoder_gru->forward_with_packed_input(packed);
-    h_n = std::get<1>(result);
-    return std::get<0>(result);
-  }();
+  auto encoded = encoder_lstm ? run_packed(encoder_lstm, embedded, source_lengths)
+                              : run_packed(encoder_gru, embedded, source_lengths);  // outputs [B, S, H]
+  const auto& h_n = encoded.h_n;  // [N x directions, B, H / directions]
   Memory memory;
-  memory.source_steps = S;
+  memory.padding = key_padding_mask_like(source_lengths, source);  // [B, S]
   // Last layer's final states: forward (and backward) direction, side by side.
   memory.summary = options.bidirectional() ? torch::cat({h_n[-2], h_n[-1]}, -1) : h_n[-1];  // [B, H]
-  if (attention) {
-    auto outputs = std::get<0>(rnn_utils::pad_packed_sequence(packed_out, /*batch_first=*/true, 0.0, S));  // [B, S, H]
-    memory.attention = attention->prepare(outputs, outputs, key_padding_mask_from_lengths(source_lengths, S));
-  }
+  if (attention) memory.attention = attention->prepare(encoded.outputs, encoded.outputs, memory.padding);
   return memory;
 }
 
@@ -90,17 +75,17 @@ RnnState RnnSeq2SeqImpl::initial_state(const Memory& memory) {
           feeding ? torch::zeros_like(h[0]) : torch::Tensor()};
 }
 
-RnnSeq2SeqImpl::Attended RnnSeq2SeqImpl::context_for(const torch::Tensor& query, const Memory& memory, int64_t t) {
+RnnSeq2SeqImpl::Attended RnnSeq2SeqImpl::context_for(const torch::Tensor& query, const Memory& memory,
+                                                     const torch::Tensor& t) {
   if (!attention) return {memory.summary, {}, {}, {}};
-  auto position = torch::full({1}, t, memory.summary.options().dtype(torch::kLong));  // [Tq = 1]
-  auto out = attention->attend({query.unsqueeze(1), {}, position}, memory.attention);  // query [B, 1, H]
+  auto out = attention->attend({query.unsqueeze(1), {}, t}, memory.attention);  // query [B, Tq = 1, H]
   auto squeeze = [](const torch::Tensor& x) { return x.defined() ? x.squeeze(1) : x; };
-  return {out.context.squeeze(1), dense_weights(out, memory.source_steps).squeeze(1),  // [B, H], [B, S]
+  return {out.context.squeeze(1), dense_weights(out, memory.padding).squeeze(1),  // [B, H], [B, S]
           squeeze(out.sample_log_prob), squeeze(out.entropy)};                        // [B], [B]
 }
 
 RnnSeq2SeqImpl::Step RnnSeq2SeqImpl::decode_step(const torch::Tensor& previous_tokens, const RnnState& state,
-                                                 const Memory& memory, int64_t t) {
+                                                 const Memory& memory, const torch::Tensor& t) {
   auto embedded = dropout(target_embedding(previous_tokens));  // [B, E]
   Step step;
   torch::Tensor input;  // [B, first layer input]
@@ -146,7 +131,7 @@ Seq2SeqOutput RnnSeq2SeqImpl::forward(const torch::Tensor& source, const torch::
   auto state = initial_state(memory);
   std::vector<torch::Tensor> features, weights, log_probs, entropies;
   for (int64_t t = 0; t < target_in.size(1); ++t) {
-    auto step = decode_step(target_in.select(1, t), state, memory, t);
+    auto step = decode_step(target_in.select(1, t), state, memory, torch::full({1}, t, source.options().dtype(torch::kLong)));
     features.push_back(step.features);
     if (step.attended.weights.defined()) weights.push_back(step.attended.weights);
     if (step.attended.sample_log_prob.defined()) log_probs.push_back(step.attended.sample_log_prob);
@@ -174,16 +159,25 @@ RnnState RnnState::select_rows(const torch::Tensor& rows) const {
 /// The decoder state between incremental steps: the source memory, the RNN state, the step.
 class RnnSeq2SeqImpl::IncrementalState : public DecoderState {
  public:
-  IncrementalState(Memory memory_, RnnState rnn_, std::shared_ptr<AttentionImpl> attention_)
-      : memory(std::move(memory_)), rnn(std::move(rnn_)), attention(std::move(attention_)) {}
+  IncrementalState(Memory memory_, RnnState rnn_, torch::Tensor step_, std::shared_ptr<AttentionImpl> attention_)
+      : memory(std::move(memory_)), rnn(std::move(rnn_)), step(std::move(step_)), attention(std::move(attention_)) {}
   void select_rows(const torch::Tensor& rows) override {
     memory.summary = memory.summary.index_select(0, rows);  // [R, H]
+    memory.padding = memory.padding.index_select(0, rows);  // [R, S]
     if (attention) memory.attention = attention->select_memory_rows(memory.attention, rows);
     rnn = rnn.select_rows(rows);
   }
+  /// step, padding, summary, h, then c (LSTM), feed (input feeding), the attention memory.
+  std::vector<torch::Tensor> tensors() const override {
+    std::vector<torch::Tensor> out{step, memory.padding, memory.summary, rnn.h};
+    if (rnn.c.defined()) out.push_back(rnn.c);
+    if (rnn.feed.defined()) out.push_back(rnn.feed);
+    if (attention) append_tensors(memory.attention, out);
+    return out;
+  }
   Memory memory;
   RnnState rnn;
-  int64_t step = 0;
+  torch::Tensor step;  // [1] int64: the step the next decode_next computes
   std::shared_ptr<AttentionImpl> attention;
 };
 
@@ -191,12 +185,29 @@ std::unique_ptr<DecoderState> RnnSeq2SeqImpl::start_decoding(const torch::Tensor
                                                             const torch::Tensor& source_lengths) {
   auto memory = encode(source, source_lengths);
   auto rnn = initial_state(memory);
-  return std::make_unique<IncrementalState>(std::move(memory), std::move(rnn), attention);
+  auto step = torch::zeros({1}, source.options().dtype(torch::kLong));
+  return std::make_unique<IncrementalState>(std::move(memory), std::move(rnn), std::move(step), attention);
+}
+
+std::unique_ptr<DecoderState> RnnSeq2SeqImpl::state_from_tensors(const std::vector<torch::Tensor>& tensors) {
+  StateTensorReader read(tensors, "rnn_seq2seq");
+  Memory memory;
+  RnnState rnn;
+  auto step = read.next();
+  memory.padding = read.next();
+  memory.summary = read.next();
+  rnn.h = read.next();
+  if (options.cell() == "lstm") rnn.c = read.next();
+  if (luong() && options.input_feeding()) rnn.feed = read.next();
+  if (attention) memory.attention = read.memory();
+  read.expect_end();
+  return std::make_unique<IncrementalState>(std::move(memory), std::move(rnn), std::move(step), attention);
 }
 
 DecoderStep RnnSeq2SeqImpl::decode_next(DecoderState& state, const torch::Tensor& previous_tokens) {
   auto& s = dynamic_cast<IncrementalState&>(state);
-  auto step = decode_step(previous_tokens, s.rnn, s.memory, s.step++);
+  auto step = decode_step(previous_tokens, s.rnn, s.memory, s.step);
+  s.step = s.step + 1;
   s.rnn = step.state;
   return {readout(step.features), step.attended.weights};  // [R, V], [R, S]
 }

@@ -77,6 +77,7 @@ class RnnSeq2SeqImpl : public Seq2SeqModelImpl {
                         const torch::Tensor& target_in) override;
   std::unique_ptr<DecoderState> start_decoding(const torch::Tensor& source, const torch::Tensor& source_lengths) override;
   DecoderStep decode_next(DecoderState& state, const torch::Tensor& previous_tokens) override;
+  std::unique_ptr<DecoderState> state_from_tensors(const std::vector<torch::Tensor>& tensors) override;
   bool has_attention() const override { return attention != nullptr; }
   torch::Tensor estimator_loss(const Seq2SeqOutput& output, const torch::Tensor& reward,
                                const torch::Tensor& step_mask) override;
@@ -86,7 +87,7 @@ class RnnSeq2SeqImpl : public Seq2SeqModelImpl {
  private:
   /// What the decoder reads of the source, computed once per batch.
   struct Memory {
-    int64_t source_steps;            // S
+    torch::Tensor padding;           // [B, S] true at padded source steps
     torch::Tensor summary;           // [B, H] encoder final state (last layer, both directions)
     AttentionMemory attention;       // keys and values from the encoder outputs [B, S, H], mask [B, S]
   };
@@ -107,11 +108,12 @@ class RnnSeq2SeqImpl : public Seq2SeqModelImpl {
 
   Memory encode(const torch::Tensor& source, const torch::Tensor& source_lengths);
   RnnState initial_state(const Memory& memory);
-  /// Decoder step t (0-based; local_m attention centres its window on t).
-  Step decode_step(const torch::Tensor& previous_tokens, const RnnState& state, const Memory& memory, int64_t t);
+  /// Decoder step t ([1] int64, 0-based; local_m attention centres its window on t).
+  Step decode_step(const torch::Tensor& previous_tokens, const RnnState& state, const Memory& memory,
+                   const torch::Tensor& t);
   torch::Tensor readout(const torch::Tensor& features);  // [..., features] -> log-probs [..., V]
   /// The context c_t and what came with it; without attention, the fixed context.
-  Attended context_for(const torch::Tensor& query, const Memory& memory, int64_t t);
+  Attended context_for(const torch::Tensor& query, const Memory& memory, const torch::Tensor& t);
   bool luong() const { return options.decoder() == "luong"; }
 
   torch::nn::Embedding source_embedding{nullptr}, target_embedding{nullptr};

@@ -3,8 +3,12 @@
 // Legend: B batch, S source steps, T target steps, L decoded steps, V target vocab.
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include <torch/torch.h>
+
+#include "modules/attention.h"
 
 namespace attnlab {
 
@@ -30,6 +34,26 @@ class DecoderState {
   virtual ~DecoderState() = default;
   /// Keeps rows: row i of the new state is row rows[i] of this one ([R] int64, repeats allowed).
   virtual void select_rows(const torch::Tensor& rows) = 0;
+  /// Every tensor of the state, all defined, in an order fixed by the model's options (export
+  /// passes the state between TorchScript steps as a list; Seq2SeqModelImpl::state_from_tensors
+  /// reads it back).
+  /// (The default refuses: a state written for a test double or a wrapper need not export.)
+  virtual std::vector<torch::Tensor> tensors() const;
+};
+
+/// Reads a DecoderState's tensors() back in order, naming the model when the count is off.
+class StateTensorReader {
+ public:
+  StateTensorReader(const std::vector<torch::Tensor>& tensors, std::string model);
+  torch::Tensor next();
+  /// An attention memory written by append_tensors (modules/attention.h).
+  AttentionMemory memory();
+  void expect_end() const;
+
+ private:
+  const std::vector<torch::Tensor>& tensors_;
+  std::string model_;
+  size_t at_ = 0;
 };
 
 /// One incremental step: the next token's distribution and where it looked.
@@ -57,6 +81,9 @@ class Seq2SeqModelImpl : public torch::nn::Module {
                                                        const torch::Tensor& source_lengths) = 0;
   /// Feeds the previous tokens [R] (BOS first) and returns the next token's distribution.
   virtual DecoderStep decode_next(DecoderState& state, const torch::Tensor& previous_tokens) = 0;
+  /// The state whose tensors() gave `tensors` (export: the state crosses TorchScript as a list).
+  /// (The default refuses, as DecoderState::tensors does.)
+  virtual std::unique_ptr<DecoderState> state_from_tensors(const std::vector<torch::Tensor>& tensors);
   /// Greedy decoding of the model's own predictions, at most max_steps tokens
   /// (by default through start_decoding / decode_next: models/decoding.h).
   virtual Hypotheses greedy(const torch::Tensor& source, const torch::Tensor& source_lengths, int64_t max_steps);

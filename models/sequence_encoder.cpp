@@ -1,10 +1,9 @@
 #include "models/sequence_encoder.h"
 
 #include "modules/masks.h"
+#include "modules/packed_rnn.h"
 
 namespace attnlab {
-
-namespace rnn_utils = torch::nn::utils::rnn;
 
 SequenceEncoderImpl::SequenceEncoderImpl(const SequenceEncoderOptions& options_) : options(options_) {
   const auto& o = options;
@@ -23,15 +22,10 @@ SequenceEncoderImpl::SequenceEncoderImpl(const SequenceEncoderOptions& options_)
 }
 
 torch::Tensor SequenceEncoderImpl::forward(const torch::Tensor& x, const torch::Tensor& lengths) {
-  const int64_t T = x.size(1);
-  auto padding = key_padding_mask_from_lengths(lengths, T);  // [B, T]
-  torch::Tensor h;                                           // [B, T, H]
+  auto padding = key_padding_mask_like(lengths, x);  // [B, T]
+  torch::Tensor h;                                   // [B, T, H]
   if (gru) {
-    // Packing needs a length >= 1; empty rows are zeroed below.
-    auto packed = rnn_utils::pack_padded_sequence(x, lengths.clamp_min(1).to(torch::kCPU), /*batch_first=*/true,
-                                                  /*enforce_sorted=*/false);
-    h = std::get<0>(rnn_utils::pad_packed_sequence(std::get<0>(gru->forward_with_packed_input(packed)),
-                                                   /*batch_first=*/true, 0.0, T));
+    h = run_packed(gru, x, lengths.clamp_min(1)).outputs;  // packing needs a length >= 1; empty rows are zeroed below
   } else {
     h = positional(input_proj ? input_proj(x) : x);
     h = encoder(h, padding);

@@ -46,9 +46,10 @@ TransformerSeq2SeqImpl::TransformerSeq2SeqImpl(const TransformerSeq2SeqOptions& 
   else generator = register_module("generator", torch::nn::Linear(D, o.target_vocab()));
 }
 
-torch::Tensor TransformerSeq2SeqImpl::embed(torch::nn::Embedding& table, const torch::Tensor& tokens, int64_t offset) {
+torch::Tensor TransformerSeq2SeqImpl::embed(torch::nn::Embedding& table, const torch::Tensor& tokens,
+                                            const torch::Tensor& positions) {
   auto scaled = table(tokens) * std::sqrt(static_cast<double>(options.dims()));  // [B, T, D]
-  return dropout(positional(scaled, offset));
+  return dropout(positional->forward_at(scaled, positions));
 }
 
 TransformerSeq2SeqImpl::Encoded TransformerSeq2SeqImpl::encode(const torch::Tensor& source,
@@ -57,28 +58,34 @@ TransformerSeq2SeqImpl::Encoded TransformerSeq2SeqImpl::encode(const torch::Tens
   TORCH_CHECK(source.dim() == 2 && source_lengths.dim() == 1 && source.size(0) == source_lengths.size(0),
               "transformer: source must be [B, S] with lengths [B]; got ", source.sizes(), " and ",
               source_lengths.sizes());
-  const int64_t S = source.size(1);
-  auto padding = key_padding_mask_from_lengths(source_lengths, S);  // [B, S]
-  auto x = encoder(embed(source_embedding, source, 0), padding, attention ? &attention->encoder_self : nullptr);  // [B, S, D]
+  auto padding = key_padding_mask_like(source_lengths, source);  // [B, S]
+  auto x = encoder(embed(source_embedding, source, step_positions(source).select(0, 0)), padding,
+                   attention ? &attention->encoder_self : nullptr);  // [B, S, D]
   // Padded positions carry no information; zero them so no attention can pick them up by accident.
   x = x.masked_fill(padding.unsqueeze(-1), 0.0);
-  Encoded encoded{S, {}};
+  Encoded encoded{padding, {}};
   for (auto& layer : decoder) encoded.cross.push_back(layer->cross_attention->prepare(x, x, padding));
   return encoded;
 }
 
 torch::Tensor TransformerSeq2SeqImpl::decode(const torch::Tensor& tokens, int64_t offset, const Encoded& encoded,
                                              std::vector<DecoderLayerCache>* caches, TransformerAttention* attention) {
+  TORCH_CHECK(offset + tokens.size(1) <= options.max_length(), "transformer: target position ",
+              offset + tokens.size(1) - 1, " is past max_length ", options.max_length());
+  auto positions = torch::arange(offset, offset + tokens.size(1), tokens.options().dtype(torch::kLong));  // [T]
+  return decode(tokens, positions, encoded, caches, attention);
+}
+
+torch::Tensor TransformerSeq2SeqImpl::decode(const torch::Tensor& tokens, const torch::Tensor& positions,
+                                             const Encoded& encoded, std::vector<DecoderLayerCache>* caches,
+                                             TransformerAttention* attention) {
   const int64_t T = tokens.size(1);
-  auto y = embed(target_embedding, tokens, offset);                                        // [B, T, D]
-  auto positions = torch::arange(offset, offset + T, tokens.options().dtype(torch::kLong));  // [T]
-  // Whole target: the causal mask. New steps after a cache: they see every cached step and,
-  // among themselves, only the earlier ones.
+  TORCH_CHECK(T == 1 || !caches || !(*caches)[0].self.keys.defined() || (*caches)[0].self.keys.size(1) == 0,
+              "transformer: several new steps after cached ones are not supported; decode one step at a time");
+  auto y = embed(target_embedding, tokens, positions);  // [B, T, D]
+  // The whole target at once gets the causal mask; one step at a time needs none.
   torch::Tensor mask;
-  if (T > 1) {
-    mask = causal_mask(T, tokens.options());                                              // [T, T]
-    if (offset > 0) mask = torch::cat({torch::zeros({T, offset}, mask.options()), mask}, 1);  // [T, offset + T]
-  }
+  if (T > 1) mask = causal_mask(T, tokens.options());  // [T, T]
   for (size_t l = 0; l < decoder.size(); ++l) {
     AttentionOutput self_weights, cross_weights;
     y = decoder[l](y, encoded.cross[l], mask, positions, caches ? &(*caches)[l] : nullptr,
@@ -105,7 +112,7 @@ Seq2SeqOutput TransformerSeq2SeqImpl::forward_with_attention(const torch::Tensor
   auto encoded = encode(source, source_lengths, &all);
   Seq2SeqOutput out;
   out.log_probs = decode(target_in, 0, encoded, nullptr, &all);    // [B, T, V]
-  out.attention = dense_weights(all.cross.back(), encoded.source_steps);  // [B, T, S]
+  out.attention = dense_weights(all.cross.back(), encoded.padding);  // [B, T, S]
   if (attention) *attention = std::move(all);
   return out;
 }
@@ -118,31 +125,66 @@ Seq2SeqOutput TransformerSeq2SeqImpl::forward(const torch::Tensor& source, const
 /// The decoder state between incremental steps: the encoded source, each layer's cache, the step.
 class TransformerSeq2SeqImpl::IncrementalState : public DecoderState {
  public:
-  IncrementalState(Encoded encoded_, std::vector<TransformerDecoderLayer> layers_)
-      : encoded(std::move(encoded_)), caches(layers_.size()), layers(std::move(layers_)) {}
+  IncrementalState(Encoded encoded_, std::vector<DecoderLayerCache> caches_, torch::Tensor step_,
+                   std::vector<TransformerDecoderLayer> layers_)
+      : encoded(std::move(encoded_)), caches(std::move(caches_)), step(std::move(step_)), layers(std::move(layers_)) {}
   void select_rows(const torch::Tensor& rows) override {
+    encoded.padding = encoded.padding.index_select(0, rows);  // [R, S]
     for (size_t l = 0; l < layers.size(); ++l) {
       encoded.cross[l] = layers[l]->cross_attention->select_memory_rows(encoded.cross[l], rows);
-      if (caches[l].self.keys.defined())
-        caches[l].self = layers[l]->self_attention->select_memory_rows(caches[l].self, rows);
+      caches[l].self = layers[l]->self_attention->select_memory_rows(caches[l].self, rows);
     }
+  }
+  /// step, padding, then per decoder layer its cross-attention memory and its self-attention cache.
+  std::vector<torch::Tensor> tensors() const override {
+    std::vector<torch::Tensor> out{step, encoded.padding};
+    for (size_t l = 0; l < layers.size(); ++l) {
+      append_tensors(encoded.cross[l], out);
+      append_tensors(caches[l].self, out);
+    }
+    return out;
   }
   Encoded encoded;
   std::vector<DecoderLayerCache> caches;
+  torch::Tensor step;  // [1] int64: the target position the next decode_next computes
   std::vector<TransformerDecoderLayer> layers;
-  int64_t step = 0;
 };
 
 std::unique_ptr<DecoderState> TransformerSeq2SeqImpl::start_decoding(const torch::Tensor& source,
                                                                     const torch::Tensor& source_lengths) {
-  return std::make_unique<IncrementalState>(encode(source, source_lengths), decoder);
+  auto encoded = encode(source, source_lengths);
+  // Each cache starts as the memory of no target step ([B, 0, D] prepared), so a state is the
+  // same list of tensors before and after the first step.
+  auto nothing = torch::zeros_like(source, target_embedding->weight.options()).unsqueeze(-1).narrow(1, 0, 0).expand({-1, -1, options.dims()});  // [B, 0, D]
+  std::vector<DecoderLayerCache> caches(decoder.size());
+  for (size_t l = 0; l < decoder.size(); ++l) caches[l].self = decoder[l]->self_attention->prepare(nothing, nothing, {});
+  auto step = torch::zeros({1}, source.options().dtype(torch::kLong));
+  return std::make_unique<IncrementalState>(std::move(encoded), std::move(caches), std::move(step), decoder);
+}
+
+std::unique_ptr<DecoderState> TransformerSeq2SeqImpl::state_from_tensors(const std::vector<torch::Tensor>& tensors) {
+  StateTensorReader read(tensors, "transformer");
+  Encoded encoded;
+  auto step = read.next();
+  encoded.padding = read.next();
+  std::vector<DecoderLayerCache> caches(decoder.size());
+  for (size_t l = 0; l < decoder.size(); ++l) {
+    encoded.cross.push_back(read.memory());
+    caches[l].self = read.memory();
+  }
+  read.expect_end();
+  return std::make_unique<IncrementalState>(std::move(encoded), std::move(caches), std::move(step), decoder);
 }
 
 DecoderStep TransformerSeq2SeqImpl::decode_next(DecoderState& state, const torch::Tensor& previous_tokens) {
   auto& s = dynamic_cast<IncrementalState&>(state);
+  if (!tracing())
+    TORCH_CHECK(s.step.item<int64_t>() < options.max_length(), "transformer: target position ", s.step.item<int64_t>(),
+                " is past max_length ", options.max_length());
   TransformerAttention attention;
-  auto log_probs = decode(previous_tokens.unsqueeze(1), s.step++, s.encoded, &s.caches, &attention);  // [R, 1, V]
-  return {log_probs.select(1, 0), dense_weights(attention.cross.back(), s.encoded.source_steps).select(1, 0)};
+  auto log_probs = decode(previous_tokens.unsqueeze(1), s.step, s.encoded, &s.caches, &attention);  // [R, 1, V]
+  s.step = s.step + 1;
+  return {log_probs.select(1, 0), dense_weights(attention.cross.back(), s.encoded.padding).select(1, 0)};
 }
 
 }  // namespace attnlab

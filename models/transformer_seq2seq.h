@@ -93,6 +93,7 @@ class TransformerSeq2SeqImpl : public Seq2SeqModelImpl {
   std::unique_ptr<DecoderState> start_decoding(const torch::Tensor& source, const torch::Tensor& source_lengths) override;
   /// One step through every decoder layer's cache: step t attends over t cached positions.
   DecoderStep decode_next(DecoderState& state, const torch::Tensor& previous_tokens) override;
+  std::unique_ptr<DecoderState> state_from_tensors(const std::vector<torch::Tensor>& tensors) override;
   bool has_attention() const override { return true; }
 
   /// Teacher forcing that also returns the attention of every layer and head.
@@ -103,7 +104,7 @@ class TransformerSeq2SeqImpl : public Seq2SeqModelImpl {
 
   /// The encoded source: each decoder layer's prepared cross-attention memory.
   struct Encoded {
-    int64_t source_steps;
+    torch::Tensor padding;  // [B, S] true at padded source steps
     std::vector<AttentionMemory> cross;
   };
   Encoded encode(const torch::Tensor& source, const torch::Tensor& source_lengths, TransformerAttention* attention = nullptr);
@@ -111,10 +112,14 @@ class TransformerSeq2SeqImpl : public Seq2SeqModelImpl {
   /// With caches (one per decoder layer), only new positions are given and the caches grow.
   torch::Tensor decode(const torch::Tensor& tokens, int64_t offset, const Encoded& encoded,
                        std::vector<DecoderLayerCache>* caches, TransformerAttention* attention = nullptr);
+  /// The same at target positions [T] (int64; export-safe: no position is an integer). Several
+  /// new steps (T > 1) need no caches: the causal mask covers the given tokens only.
+  torch::Tensor decode(const torch::Tensor& tokens, const torch::Tensor& positions, const Encoded& encoded,
+                       std::vector<DecoderLayerCache>* caches, TransformerAttention* attention = nullptr);
 
  private:
   class IncrementalState;
-  torch::Tensor embed(torch::nn::Embedding& table, const torch::Tensor& tokens, int64_t offset);  // [B, T, D]
+  torch::Tensor embed(torch::nn::Embedding& table, const torch::Tensor& tokens, const torch::Tensor& positions);  // [B, T, D]
 
   torch::nn::Embedding source_embedding{nullptr}, target_embedding{nullptr};
   PositionalEncoding positional{nullptr};

@@ -1,5 +1,7 @@
 #include "modules/attention.h"
 
+#include "modules/masks.h"
+
 namespace attnlab {
 
 void check_attention_shapes(const AttentionQuery& q, const AttentionMemory& m) {
@@ -36,28 +38,41 @@ void check_attention_shapes(const AttentionQuery& q, const AttentionMemory& m) {
   }
 }
 
+torch::Tensor dense_weights(const AttentionOutput& output, const torch::Tensor& keys_like) {
+  if (!output.positions.defined()) return output.weights;
+  TORCH_CHECK(keys_like.dim() == 2 && output.weights.dim() == 3, "dense_weights: needs weights [B, Tq, W] and keys [B, Tk], got ",
+              output.weights.sizes(), " and ", keys_like.sizes());
+  // [B, Tq, 1] + [B or 1, 1, Tk] -> zeros [B, Tq, Tk], every size taken from the tensors.
+  auto zeros = torch::zeros_like(output.weights.narrow(-1, 0, 1)) +
+               torch::zeros_like(keys_like, output.weights.options()).unsqueeze(1);
+  // Positions outside the keys carry zero weight; send them to index 0, where adding 0 is harmless.
+  auto inside = output.positions.ge(0) & output.positions.lt(size_as_tensor(keys_like, 1));
+  auto index = output.positions.masked_fill(~inside, 0);
+  return zeros.scatter_add(-1, index, output.weights.masked_fill(~inside, 0.0));  // [B, Tq, Tk]
+}
+
 torch::Tensor dense_weights(const AttentionOutput& output, int64_t key_steps) {
   if (!output.positions.defined()) return output.weights;
-  auto sizes = output.weights.sizes().vec();
-  sizes.back() = key_steps;
-  // Positions outside the keys carry zero weight; send them to index 0, where adding 0 is harmless.
-  auto inside = output.positions.ge(0) & output.positions.lt(key_steps);
-  auto index = output.positions.masked_fill(~inside, 0);
-  return torch::zeros(sizes, output.weights.options())
-      .scatter_add(-1, index, output.weights.masked_fill(~inside, 0.0));  // [..., Tq, Tk]
+  return dense_weights(output, torch::zeros({1, key_steps}, output.weights.options().dtype(torch::kBool)));
+}
+
+torch::Tensor key_padding_mask_or_none(const AttentionMemory& memory) {
+  return memory.key_padding_mask.defined()
+             ? memory.key_padding_mask
+             : torch::zeros_like(memory.keys.select(-1, 0), memory.keys.options().dtype(torch::kBool));  // [B, Tk]
+}
+
+void append_tensors(const AttentionMemory& memory, std::vector<torch::Tensor>& out) {
+  out.push_back(memory.keys);
+  out.push_back(memory.values);
+  out.push_back(key_padding_mask_or_none(memory));
 }
 
 AttentionMemory concat_memory(const AttentionMemory& earlier, const AttentionMemory& later) {
   if (!earlier.keys.defined()) return later;
   torch::Tensor mask;
-  if (earlier.key_padding_mask.defined() || later.key_padding_mask.defined()) {
-    auto or_none = [](const AttentionMemory& m) {
-      return m.key_padding_mask.defined()
-                 ? m.key_padding_mask
-                 : torch::zeros({m.keys.size(0), m.keys.size(1)}, m.keys.options().dtype(torch::kBool));
-    };
-    mask = torch::cat({or_none(earlier), or_none(later)}, 1);  // [B, Tk1 + Tk2]
-  }
+  if (earlier.key_padding_mask.defined() || later.key_padding_mask.defined())
+    mask = torch::cat({key_padding_mask_or_none(earlier), key_padding_mask_or_none(later)}, 1);  // [B, Tk1 + Tk2]
   return {torch::cat({earlier.keys, later.keys}, 1), torch::cat({earlier.values, later.values}, 1), mask};
 }
 

@@ -10,6 +10,7 @@
 // Every attention returns its weights, so models can hand back alignment maps.
 
 #include <memory>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -77,12 +78,23 @@ class AttentionImpl : public torch::nn::Module {
 /// Checks the shapes of an attention call, naming the sizes when they disagree.
 void check_attention_shapes(const AttentionQuery& query, const AttentionMemory& memory);
 
-/// The weights of `output` as [B, Tq, Tk] over every key (scattering windowed weights).
+/// The weights of `output` as [B, Tq, Tk] over every key (scattering windowed weights);
+/// `keys_like` is any [B or 1, Tk] tensor (e.g. the key padding mask) that says Tk, so the
+/// size is read from data when the code is traced for export.
+torch::Tensor dense_weights(const AttentionOutput& output, const torch::Tensor& keys_like);
+/// The same for a known number of keys (eager code and tests).
 torch::Tensor dense_weights(const AttentionOutput& output, int64_t key_steps);
 
 /// Two memories one after the other along the key steps (a decoder's cache of earlier steps
 /// followed by the new ones); an undefined key_padding_mask counts as nothing masked.
 AttentionMemory concat_memory(const AttentionMemory& earlier, const AttentionMemory& later);
+
+/// Appends keys, values and key_padding_mask to `out` (an undefined mask as all false, so a
+/// memory is always three defined tensors: export passes decoder states as tensor lists).
+void append_tensors(const AttentionMemory& memory, std::vector<torch::Tensor>& out);
+
+/// The key_padding_mask of `memory`, or all false [B, Tk] when it has none.
+torch::Tensor key_padding_mask_or_none(const AttentionMemory& memory);
 
 /// Entropy of each query's weights, -sum w log w (0 log 0 = 0): [..., W] -> [...].
 torch::Tensor weight_entropy(const torch::Tensor& weights);

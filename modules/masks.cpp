@@ -10,6 +10,12 @@ torch::Tensor key_padding_mask_from_lengths(const torch::Tensor& lengths, int64_
   return positions >= lengths.unsqueeze(1);                                   // [B, T]
 }
 
+torch::Tensor key_padding_mask_like(const torch::Tensor& lengths, const torch::Tensor& steps) {
+  TORCH_CHECK(lengths.dim() == 1 && steps.dim() >= 2, "lengths must be [B] and steps [B, T, ...], got ",
+              lengths.sizes(), " and ", steps.sizes());
+  return step_positions(steps) >= lengths.unsqueeze(1);  // [B, T]
+}
+
 torch::Tensor causal_mask(int64_t steps, const torch::TensorOptions& options) {
   return torch::ones({steps, steps}, options.dtype(torch::kBool)).triu(1);  // [T, T]
 }

@@ -6,10 +6,16 @@
 
 #include <torch/torch.h>
 
+#include "modules/traced_shapes.h"
+
 namespace attnlab {
 
 /// [B] lengths -> [B, max_len] bool, true at positions >= length (padding).
 torch::Tensor key_padding_mask_from_lengths(const torch::Tensor& lengths, int64_t max_len);
+
+/// [B] lengths and steps x [B, T, ...] -> [B, T] bool, true at positions >= length (padding).
+/// Export-safe: T is read from x (modules/traced_shapes.h).
+torch::Tensor key_padding_mask_like(const torch::Tensor& lengths, const torch::Tensor& steps);
 
 /// [T, T] bool, true above the diagonal: query t may not look at keys after t.
 torch::Tensor causal_mask(int64_t steps, const torch::TensorOptions& options = {});

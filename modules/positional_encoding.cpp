@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "modules/traced_shapes.h"
+
 namespace attnlab {
 
 torch::Tensor sinusoidal_table(int64_t length, int64_t dims) {
@@ -30,7 +32,11 @@ torch::Tensor PositionalEncodingImpl::forward(const torch::Tensor& x, int64_t of
   const int64_t T = x.size(1);
   TORCH_CHECK(offset + T <= options.max_length(), "positional encoding: position ", offset + T - 1,
               " is past max_length ", options.max_length());
-  return x + table.narrow(0, offset, T).unsqueeze(0);  // [B, T, D]
+  return forward_at(x, step_positions(x).select(0, 0) + offset);  // positions read from x: [T]
+}
+
+torch::Tensor PositionalEncodingImpl::forward_at(const torch::Tensor& x, const torch::Tensor& positions) {
+  return x + torch::embedding(table, positions);  // [B, T, D] + [T, D] or [B, T, D]
 }
 
 }  // namespace attnlab

@@ -28,6 +28,9 @@ class PositionalEncodingImpl : public torch::nn::Module {
   explicit PositionalEncodingImpl(const PositionalEncodingOptions& options);
   /// x [B, T, D] at positions offset .. offset+T-1 -> x + PE [B, T, D].
   torch::Tensor forward(const torch::Tensor& x, int64_t offset = 0);
+  /// x [B, T, D] at `positions` ([T] or [B, T], int64) -> x + PE [B, T, D]; positions must be
+  /// below max_length (export-safe: no size is read into an integer).
+  torch::Tensor forward_at(const torch::Tensor& x, const torch::Tensor& positions);
 
   PositionalEncodingOptions options;
   torch::Tensor table;  // [max_length, D]: a buffer (sinusoidal) or a parameter (learned)

@@ -9,8 +9,8 @@ torch::Tensor merged_mask(const AttentionQuery& query, const AttentionMemory& me
     auto attn = query.attn_mask.dim() == 2 ? query.attn_mask.unsqueeze(0) : query.attn_mask;  // [1 or B, Tq, Tk]
     mask = mask.defined() ? (mask | attn) : attn;
   }
-  if (mask.defined() && mask.size(0) != memory.keys.size(0))
-    mask = mask.expand({memory.keys.size(0), mask.size(1), mask.size(2)});  // [B, Tq, Tk]
+  if (mask.defined() && mask.size(0) != memory.keys.size(0))  // [1, Tq, Tk] | [B, 1, 1] -> [B, Tq, Tk]
+    mask = mask | torch::zeros_like(memory.keys.narrow(1, 0, 1).narrow(2, 0, 1), mask.options());
   return mask;
 }
 

@@ -17,39 +17,37 @@ LocalScopeImpl::LocalScopeImpl(const LocalScopeOptions& options_) : options(opti
 }
 
 torch::Tensor gather_windows(const torch::Tensor& rows, const torch::Tensor& index) {
-  const int64_t B = rows.size(0), Tk = rows.size(1);
-  auto offsets = torch::arange(B, index.options()).mul(Tk).view({B, 1, 1});  // [B, 1, 1]
-  return rows.flatten(0, 1)                                                  // [B x Tk, D]
-      .index_select(0, (index + offsets).flatten())                          // [B x Tq x W, D]
-      .view({index.size(0), index.size(1), index.size(2), rows.size(2)});    // [B, Tq, W, D]
+  const int64_t W = index.size(2), D = rows.size(2);  // set by the model, not by the data
+  auto flat_index = index.flatten(1).unsqueeze(-1).expand({-1, -1, D});  // [B, Tq x W, D]
+  return rows.gather(1, flat_index).unflatten(1, {-1, W});               // [B, Tq, W, D]
 }
 
 torch::Tensor LocalScopeImpl::centres(const AttentionQuery& query, const AttentionMemory& memory) {
-  const int64_t B = memory.keys.size(0), Tq = query.query.size(1), Tk = memory.keys.size(1);
+  const auto dtype = query.query.scalar_type();
   if (options.predictive()) {
     auto lengths = memory.key_padding_mask.defined()
-                       ? (~memory.key_padding_mask).sum(1).to(query.query.scalar_type())  // [B]
-                       : torch::full({B}, static_cast<double>(Tk), query.query.options());
+                       ? (~memory.key_padding_mask).sum(1, /*keepdim=*/true).to(dtype)  // [B, 1]
+                       : size_as_tensor(memory.keys, 1).to(dtype);                      // [] = Tk
     auto share = torch::sigmoid(predictor_out(torch::tanh(predictor_hidden(query.query)))).squeeze(-1);  // [B, Tq]
-    return lengths.unsqueeze(1) * share;  // [B, Tq] in [0, S]
+    return lengths * share;  // [B, Tq] in [0, S]
   }
-  auto positions = query.positions.defined() ? query.positions
-                                             : torch::arange(Tq, memory.keys.options().dtype(torch::kLong));
-  return positions.expand({B, Tq}).to(query.query.scalar_type());  // [B, Tq]
+  auto positions = query.positions.defined() ? query.positions : step_positions(query.query);  // [Tq] or [B, Tq]
+  return positions.to(dtype) + torch::zeros_like(query.query.select(-1, 0));                   // [B, Tq]
 }
 
 AttentionOutput LocalScopeImpl::forward(ScoreImpl& score, const AttentionQuery& query,
                                         const AttentionMemory& memory, double weight_dropout) {
-  const int64_t Tk = memory.keys.size(1), D = options.window();
+  const int64_t D = options.window();
+  const auto Tk = size_as_tensor(memory.keys, 1);                                 // []
   auto p = centres(query, memory);                                                 // [B, Tq]
   auto offsets = torch::arange(-D, D + 1, p.options().dtype(torch::kLong));        // [W]
   auto index = p.detach().round().to(torch::kLong).unsqueeze(-1) + offsets;        // [B, Tq, W]
   auto outside = index.lt(0) | index.ge(Tk);                                       // [B, Tq, W]
-  auto inside_index = index.clamp(0, Tk - 1);                                      // [B, Tq, W]
+  auto inside_index = index.clamp_min(0).minimum(Tk - 1);                         // [B, Tq, W]
 
   auto masked = outside;
   if (auto mask = merged_mask(query, memory); mask.defined()) {
-    auto full = mask.expand({index.size(0), index.size(1), Tk});                   // [B, Tq, Tk]
+    auto full = mask | torch::zeros_like(index.select(-1, 0), index.options().dtype(torch::kBool)).unsqueeze(-1);  // [B, Tq, Tk]
     masked = masked | full.gather(2, inside_index);                                // [B, Tq, W]
   }
   auto scores = score.score_window(query.query, gather_windows(memory.keys, inside_index), inside_index);  // [B, Tq, W]

@@ -1,5 +1,7 @@
 #include "modules/scores/location.h"
 
+#include "modules/masks.h"
+
 namespace attnlab {
 
 LocationScoreImpl::LocationScoreImpl(const LocationScoreOptions& options_) : options(options_) {
@@ -10,7 +12,8 @@ LocationScoreImpl::LocationScoreImpl(const LocationScoreOptions& options_) : opt
 torch::Tensor LocationScoreImpl::forward(const torch::Tensor& query, const torch::Tensor& keys) {
   const int64_t Tk = keys.size(1);
   TORCH_CHECK(Tk <= options.max_length(), "location score: ", Tk, " keys but max_length is ", options.max_length());
-  return position_weights(query).narrow(-1, 0, Tk);  // [B, Tq, Tk]
+  auto key_positions = step_positions(keys).select(0, 0);    // [Tk]
+  return position_weights(query).index_select(-1, key_positions);  // [B, Tq, Tk]
 }
 
 torch::Tensor LocationScoreImpl::score_window(const torch::Tensor& query, const torch::Tensor& /*window_keys*/,
@@ -18,8 +21,7 @@ torch::Tensor LocationScoreImpl::score_window(const torch::Tensor& query, const 
   // Only the rows of W for the window's positions, so the cost does not grow with max_length.
   // Positions outside [0, max_length) are padding of the window; the scope masks them.
   auto index = positions.clamp(0, options.max_length() - 1);                    // [B, Tq, W]
-  auto rows = position_weights->weight.index_select(0, index.flatten())  // [B x Tq x W, Dq]
-                  .view({index.size(0), index.size(1), index.size(2), -1});   // [B, Tq, W, Dq]
+  auto rows = torch::embedding(position_weights->weight, index);               // [B, Tq, W, Dq]
   auto bias = position_weights->bias.index_select(0, index.flatten()).view_as(index);  // [B, Tq, W]
   return torch::matmul(rows, query.unsqueeze(-1)).squeeze(-1) + bias;            // [B, Tq, W]
 }

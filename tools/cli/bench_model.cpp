@@ -86,6 +86,9 @@ class NoEndOfSentence : public Seq2SeqModelImpl {
     step.log_probs = step.log_probs.index_fill(1, torch::tensor({kEos}), -std::numeric_limits<float>::infinity());
     return step;
   }
+  std::unique_ptr<DecoderState> state_from_tensors(const std::vector<torch::Tensor>& tensors) override {
+    return model_.state_from_tensors(tensors);
+  }
 
  private:
   Seq2SeqModelImpl& model_;
