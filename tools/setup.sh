@@ -4,7 +4,8 @@
 set -euo pipefail
 
 packages=(cmake ninja-build g++ libtorch-dev libsentencepiece-dev sentencepiece
-          nlohmann-json3-dev libcxxopts-dev libgtest-dev libopenblas0-openmp ccache python3)
+          nlohmann-json3-dev libcxxopts-dev libgtest-dev libopenblas0-openmp ccache python3
+          python3-torch python3-sentencepiece)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -130,7 +130,19 @@ Metrics MaskedLMTask::evaluate(const std::string& split) {
   return m;
 }
 
+MaskedLogits masked_logits_of(BertMaskedLMImpl& model) {
+  return [&model](const torch::Tensor& ids, const torch::Tensor& segments, const torch::Tensor& selected) {
+    EvalModeGuard eval_mode(model);
+    return model.logits_at(ids, segments, selected);
+  };
+}
+
 FilledText fill_masks(BertMaskedLMImpl& model, const Tokenizer& tokenizer, const std::string& text, int64_t top_k,
+                      int64_t max_length) {
+  return fill_masks(masked_logits_of(model), tokenizer, text, top_k, max_length);
+}
+
+FilledText fill_masks(const MaskedLogits& logits, const Tokenizer& tokenizer, const std::string& text, int64_t top_k,
                       int64_t max_length) {
   // SentencePiece writes a word-start mark before every word, so "the [MASK] and" gives a lone
   // "▁" piece before [MASK]; in training [MASK] replaced whole pieces ("▁heavens"), so the lone
@@ -153,8 +165,7 @@ FilledText fill_masks(BertMaskedLMImpl& model, const Tokenizer& tokenizer, const
   const auto selected = input.eq(kMask);                                   // [1, T]
   if (!selected.any().item<bool>()) return out;
   torch::NoGradGuard no_grad;
-  EvalModeGuard eval_mode(model);
-  const auto probs = torch::softmax(model.logits_at(input, torch::zeros_like(input), selected), -1);  // [N, V]
+  const auto probs = torch::softmax(logits(input, torch::zeros_like(input), selected), -1);  // [N, V]
   const auto [values, indices] = probs.topk(std::min<int64_t>(top_k, probs.size(1)), -1);          // [N, k]
   const auto positions = selected.squeeze(0).nonzero().squeeze(1);                                   // [N]
   for (int64_t n = 0; n < values.size(0); ++n) {

@@ -13,6 +13,7 @@
 // The unigram figures are the chance baseline each table shows beside the model's.
 // Legend: B batch, T steps, V vocab, N selected positions.
 
+#include <functional>
 #include "data/masking.h"
 #include "data/monolingual_text.h"
 #include "models/bert.h"
@@ -73,8 +74,18 @@ struct FilledText {
   std::vector<Mask> masks;  // empty when the text has no [MASK]
 };
 
+/// The logits [N, V] at the selected positions ([B, T] bool) of ids and segments [B, T].
+using MaskedLogits = std::function<torch::Tensor(const torch::Tensor& ids, const torch::Tensor& segments,
+                                                 const torch::Tensor& selected)>;
+
 /// The top-k fillings of each [MASK] in `text` (encoded by the model's tokenizer, wrapped in
-/// [CLS] … [SEP]). Throws std::invalid_argument when the text is longer than max_length pieces.
+/// [CLS] … [SEP]) by `logits` (a model, or an exported one). Throws std::invalid_argument when
+/// the text is longer than max_length pieces.
+FilledText fill_masks(const MaskedLogits& logits, const Tokenizer& tokenizer, const std::string& text, int64_t top_k,
+                      int64_t max_length);
+/// The logits of a model, in eval mode for the call.
+MaskedLogits masked_logits_of(BertMaskedLMImpl& model);
+/// fill_masks by masked_logits_of(model).
 FilledText fill_masks(BertMaskedLMImpl& model, const Tokenizer& tokenizer, const std::string& text, int64_t top_k,
                       int64_t max_length);
 

@@ -261,10 +261,13 @@ RunStatus run_experiment(const Experiment& experiment, const RunnerOptions& opti
   return RunStatus::kDone;
 }
 
-std::unique_ptr<Task> load_trained_task(const std::string& run_dir) {
+std::unique_ptr<Task> load_trained_task(const std::string& run_dir, const std::string& checkpoint) {
   const RunConfig config = read_run_config(config_path_of(run_dir));
-  const std::string best = Trainer::best_checkpoint(run_dir);
-  if (!fs::exists(best)) throw ExperimentError(best + ": missing (the run has not evaluated yet)");
+  if (checkpoint != "best" && checkpoint != "latest")
+    throw ExperimentError("--checkpoint " + checkpoint + ": unknown; known: best, latest");
+  const std::string best = checkpoint == "best" ? Trainer::best_checkpoint(run_dir) : Trainer::latest_checkpoint(run_dir);
+  if (!fs::exists(best))
+    throw ExperimentError(best + (checkpoint == "best" ? ": missing (the run has not evaluated yet)" : ": missing (the run has not trained yet)"));
   std::unique_ptr<Task> task;
   try {
     task = build_task(config.variant.options, config.seed, run_data_context(run_dir));

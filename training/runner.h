@@ -75,7 +75,8 @@ json evaluate_run(const std::string& run_dir, const std::vector<std::string>& sp
 
 /// A trained run's task with the best checkpoint's weights loaded (the task keeps its data,
 /// tokenizer and model alive). Throws ExperimentError.
-std::unique_ptr<Task> load_trained_task(const std::string& run_dir);
+/// `checkpoint` "latest" loads the last training checkpoint's weights instead.
+std::unique_ptr<Task> load_trained_task(const std::string& run_dir, const std::string& checkpoint = "best");
 
 int64_t count_parameters(torch::nn::Module& model);
 

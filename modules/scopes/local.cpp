@@ -25,9 +25,11 @@ torch::Tensor gather_windows(const torch::Tensor& rows, const torch::Tensor& ind
 torch::Tensor LocalScopeImpl::centres(const AttentionQuery& query, const AttentionMemory& memory) {
   const auto dtype = query.query.scalar_type();
   if (options.predictive()) {
-    auto lengths = memory.key_padding_mask.defined()
-                       ? (~memory.key_padding_mask).sum(1, /*keepdim=*/true).to(dtype)  // [B, 1]
-                       : size_as_tensor(memory.keys, 1).to(dtype);                      // [] = Tk
+    // S = the keys each query may see: padding and attn_mask (a causal mask) both count, so
+    // teacher forcing sees what step-by-step decoding sees (t + 1 keys at step t).
+    auto mask = merged_mask(query, memory);                              // [B, 1 or Tq, Tk], or undefined
+    auto lengths = mask.defined() ? (~mask).sum(-1).to(dtype)            // [B, 1 or Tq]
+                                  : size_as_tensor(memory.keys, 1).to(dtype);  // [] = Tk
     auto share = torch::sigmoid(predictor_out(torch::tanh(predictor_hidden(query.query)))).squeeze(-1);  // [B, Tq]
     return lengths * share;  // [B, Tq] in [0, S]
   }

@@ -162,10 +162,13 @@ TEST(Scopes, LocalMHonoursTheAttnMask) {
 const double Wp[3][Dm] = {{0.8, -0.5}, {0.3, 0.9}, {-0.6, 0.4}};
 const double vp[3] = {1.5, -0.7, 0.5};
 
-double predicted_centre(int b, int i) {
+/// p = S sigmoid(v_p tanh(W_p h)), S the keys query i of row b may see (`visible` of them).
+double predicted_centre(int b, int i, const std::function<bool(int)>& visible) {
   double a = 0;
   for (int h = 0; h < 3; ++h) a += vp[h] * std::tanh(Wp[h][0] * q[b][i][0] + Wp[h][1] * q[b][i][1]);
-  return lengths[b] / (1.0 + std::exp(-a));
+  int S = 0;
+  for (int j = 0; j < Tk; ++j) S += visible(j) ? 1 : 0;
+  return S / (1.0 + std::exp(-a));
 }
 
 TEST(Scopes, LocalPMatchesTheFormula) {
@@ -182,20 +185,23 @@ TEST(Scopes, LocalPMatchesTheFormula) {
   auto attn_mask = torch::from_blob(const_cast<bool*>(&attn[0][0]), {Tq, Tk}, torch::kBool).clone();
   auto memory = attention->prepare(key_tensor(), value_tensor(), padding_mask());
 
-  auto centres = scope->centres({query_tensor(), {}, {}}, memory);
-  ASSERT_EQ(centres.sizes(), (std::vector<int64_t>{B, Tq}));
+  // S counts the keys a query may see: the unpadded ones, less those its attn_mask hides (a
+  // causal mask: t + 1 at step t, as when decoding step by step).
   for (int with_mask = 0; with_mask < 2; ++with_mask) {
-    auto out = attention->attend({query_tensor(), with_mask ? attn_mask : torch::Tensor(), {}}, memory);
+    const auto mask = with_mask ? attn_mask : torch::Tensor();
+    auto centres = scope->centres({query_tensor(), mask, {}}, memory);
+    ASSERT_EQ(centres.sizes(), (std::vector<int64_t>{B, Tq}));
+    auto out = attention->attend({query_tensor(), mask, {}}, memory);
     std::vector<std::vector<Row>> rows(B);
     for (int b = 0; b < B; ++b) {
       for (int i = 0; i < Tq; ++i) {
-        const double p = predicted_centre(b, i);
+        auto visible = [&](int j) { return j < lengths[b] && !(with_mask && attn[i][j]); };
+        const double p = predicted_centre(b, i, visible);
         EXPECT_NEAR(centres[b][i].item<double>(), p, 1e-12) << b << i;
         // round(p) is piecewise constant; the case stays away from its jumps.
         ASSERT_GT(std::abs(p - std::floor(p) - 0.5), 0.05) << "p = " << p << " too close to a rounding boundary";
         rows[b].push_back(local_row(
-            b, static_cast<int>(std::lround(p)), 1,
-            [&](int j) { return j < lengths[b] && !(with_mask && attn[i][j]); }, [&](int j) { return dot(b, i, j); },
+            b, static_cast<int>(std::lround(p)), 1, visible, [&](int j) { return dot(b, i, j); },
             [&](int j) { return std::exp(-(j - p) * (j - p) / (2 * sigma * sigma)); }));
       }
     }

@@ -31,4 +31,8 @@ int run_and_signal(const std::vector<std::string>& cli_args, const std::filesyst
 /// The parameters of a run directory's latest checkpoint, loaded into the model its config.json builds.
 std::vector<torch::Tensor> checkpoint_weights(const std::filesystem::path& run);
 
+/// A tiny translation corpus in `dir`: Spanish numerals to English ones in reverse order
+/// ({train,valid,test}.tsv, with gold word alignments in .align: i-j with j = n - 1 - i).
+void write_numeral_corpus(const TempDir& dir);
+
 }  // namespace attnlab::test_util

@@ -30,6 +30,7 @@ using test_util::quote;
 using test_util::read_text;
 using test_util::run_and_signal;
 using test_util::TempDir;
+using test_util::write_numeral_corpus;
 using test_util::write_text;
 
 const char* kTinyExperiment = R"({
@@ -236,31 +237,6 @@ TEST(EndToEnd, TinyExperimentTrainsEvaluatesAndWritesTheTable) {
   EXPECT_NE(resumed.out.find("| bahdanau | 2 |"), std::string::npos);
 }
 
-/// A tiny translation corpus: Spanish numerals to English ones in reverse order, so the gold
-/// word alignment (i-j with j = n - 1 - i) is far from the diagonal.
-void write_numeral_corpus(const TempDir& dir) {
-  const std::vector<std::string> es = {"uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho"};
-  const std::vector<std::string> en = {"one", "two", "three", "four", "five", "six", "seven", "eight"};
-  std::mt19937 random(3);
-  for (const auto& [split, count] : std::vector<std::pair<std::string, int>>{{"train", 300}, {"valid", 12}, {"test", 12}}) {
-    std::string tsv, align;
-    for (int i = 0; i < count; ++i) {
-      const int n = 2 + static_cast<int>(random() % 5);
-      std::vector<int> words(n);
-      for (auto& w : words) w = static_cast<int>(random() % es.size());
-      std::string source, target, links;
-      for (int k = 0; k < n; ++k) {
-        source += (k ? " " : "") + es[words[k]];
-        target += (k ? " " : "") + en[words[n - 1 - k]];
-        links += (k ? " " : "") + std::to_string(k) + "-" + std::to_string(n - 1 - k);
-      }
-      tsv += source + "\t" + target + "\n";
-      align += links + "\n";
-    }
-    write_text(dir.file(split + ".tsv"), tsv);
-    write_text(dir.file(split + ".align"), align);
-  }
-}
 
 TEST(EndToEnd, TokenizerTrainEncodeDecodeFromTheShell) {
   TempDir dir;

@@ -20,6 +20,7 @@ const Benchmark kBenchmarks[] = {
     {"attention", bench_attention_command, "forward + backward time of every registered attention by length"},
     {"model", bench_model_command,
      "training tokens/s, decoding sentences/s (greedy, beam) and peak memory of the Transformer and the RNN"},
+    {"export", bench_export_command, "time of exported TorchScript modules against the eager C++ models (ratio)"},
 };
 
 void usage(std::ostream& out) {
@@ -33,7 +34,7 @@ void usage(std::ostream& out) {
 
 int bench_command(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << "attnlab bench: missing the benchmark: attention or model (see attnlab bench --help)\n";
+    std::cerr << "attnlab bench: missing the benchmark: attention, model or export (see attnlab bench --help)\n";
     return kExitBadInput;
   }
   const std::string name = argv[1];
@@ -47,7 +48,7 @@ int bench_command(int argc, char** argv) {
     argv[1] = program.data();
     return b.run(argc - 1, argv + 1);
   }
-  std::cerr << "attnlab bench: unknown benchmark \"" << name << "\"; known: attention, model (see attnlab bench --help)\n";
+  std::cerr << "attnlab bench: unknown benchmark \"" << name << "\"; known: attention, model, export (see attnlab bench --help)\n";
   return kExitBadInput;
 }
 

@@ -41,32 +41,6 @@ namespace {
 
 constexpr double kMiB = 1024.0 * 1024.0;
 
-struct BenchModel {
-  std::string name;
-  json spec;  // model_registry() spec
-};
-
-std::vector<BenchModel> bench_models() {
-  const json heads = {{"type", "multi_head"}, {"heads", 8}, {"score", "scaled_dot"}, {"scope", "global"}};
-  return {
-      {"transformer", {{"type", "transformer"},
-                       {"dims", 256},
-                       {"feed_forward", 1024},
-                       {"encoder_layers", 3},
-                       {"decoder_layers", 3},
-                       {"dropout", 0.1},
-                       {"encoder_attention", heads},
-                       {"decoder_attention", heads},
-                       {"cross_attention", heads}}},
-      {"rnn_bahdanau", {{"type", "rnn_seq2seq"},
-                        {"embedding", 256},
-                        {"hidden", 256},
-                        {"dropout", 0.1},
-                        {"decoder", "bahdanau"},
-                        {"attention", {{"type", "bahdanau"}}}}},
-  };
-}
-
 /// Decodes like `model` but forbids the end-of-sentence token, so that greedy and beam search
 /// always run to their maximum length.
 class NoEndOfSentence : public Seq2SeqModelImpl {
@@ -238,7 +212,7 @@ int bench_model_command(int argc, char** argv) {
   if (sizes.vocab <= kNumSpecialTokens) return bad("--vocab must exceed the " + std::to_string(kNumSpecialTokens) + " special tokens");
   const auto only = args->count("only") ? parse_names((*args)["only"].as<std::string>()) : std::vector<std::string>{};
   std::vector<BenchModel> selected;
-  for (const auto& m : bench_models()) {
+  for (const auto& m : seq2seq_bench_models()) {
     bool wanted = only.empty();
     for (const auto& o : only) wanted = wanted || m.name.find(o) != std::string::npos;
     if (wanted) selected.push_back(m);

@@ -88,4 +88,26 @@ bool reset_peak_resident() {
   return static_cast<bool>(clear_refs);
 }
 
+std::vector<BenchModel> seq2seq_bench_models() {
+  const json heads = {{"type", "multi_head"}, {"heads", 8}, {"score", "scaled_dot"}, {"scope", "global"}};
+  return {
+      {"transformer", {{"type", "transformer"},
+                       {"dims", 256},
+                       {"feed_forward", 1024},
+                       {"encoder_layers", 3},
+                       {"decoder_layers", 3},
+                       {"dropout", 0.1},
+                       {"encoder_attention", heads},
+                       {"decoder_attention", heads},
+                       {"cross_attention", heads}}},
+      {"rnn_bahdanau", {{"type", "rnn_seq2seq"},
+                        {"embedding", 256},
+                        {"hidden", 256},
+                        {"dropout", 0.1},
+                        {"decoder", "bahdanau"},
+                        {"attention", {{"type", "bahdanau"}}}}},
+  };
+}
+
+
 }  // namespace attnlab::cli

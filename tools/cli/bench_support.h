@@ -8,7 +8,17 @@
 #include <string>
 #include <vector>
 
+#include "modules/options.h"
+
 namespace attnlab::cli {
+
+/// A seq2seq model the benchmarks time (bench model, bench export), by its registry spec.
+struct BenchModel {
+  std::string name;
+  json spec;  // model_registry() spec
+};
+/// The Transformer (d=256, ff=1024, 3+3 layers, 8 heads) and the Bahdanau RNN (bi-GRU 256).
+std::vector<BenchModel> seq2seq_bench_models();
 
 /// Median milliseconds of `repeats` runs of `step` after one warm-up; `reset` runs untimed before each.
 double median_ms(const std::function<void()>& step, const std::function<void()>& reset, int repeats);

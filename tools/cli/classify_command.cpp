@@ -1,9 +1,11 @@
-// attnlab classify RUN_DIR: classify documents from stdin with a trained classification run.
+// attnlab classify RUN_DIR | --model FILE.pt: classify documents from stdin with a trained classification run or its export.
 // Input: documents separated by blank lines, one sentence per line. Output: one line per
 // document, "label<TAB>probability".
 
 #include <cmath>
+#include <functional>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,15 +19,17 @@ namespace attnlab::cli {
 
 namespace {
 
-void classify_batch(ClassificationTask& task, const std::vector<Document>& documents) {
+/// Class log-probabilities [B, C] of a batch of documents.
+using Classify = std::function<torch::Tensor(const DocumentInput&)>;
+
+void classify_batch(const Classify& classify, const std::vector<std::string>& labels,
+                    const std::vector<Document>& documents) {
   std::vector<int64_t> all(documents.size());
   for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int64_t>(i);
-  auto out = task.classifier().forward(document_input(make_document_batch(documents, all)));
-  auto best = out.log_probs.max(-1);
-  auto labels = std::get<1>(best), log_probs = std::get<0>(best);
+  auto best = classify(document_input(make_document_batch(documents, all))).max(-1);
+  auto classes = std::get<1>(best), log_probs = std::get<0>(best);
   for (size_t i = 0; i < documents.size(); ++i)
-    std::cout << task.data().labels.at(labels[i].item<int64_t>()) << "\t" << std::exp(log_probs[i].item<double>())
-              << "\n";
+    std::cout << labels.at(classes[i].item<int64_t>()) << "\t" << std::exp(log_probs[i].item<double>()) << "\n";
 }
 
 }  // namespace
@@ -36,23 +40,48 @@ int classify_command(int argc, char** argv) {
                            "Documents are separated by blank lines, one sentence per line; prints "
                            "'label<TAB>probability' per document.");
   options.add_options()("run_dir", "a run directory (holds config.json and checkpoints/)", cxxopts::value<std::string>())(
+      "model", "an exported file (attnlab export) instead of RUN_DIR", cxxopts::value<std::string>())(
       "batch-size", "documents classified at once", cxxopts::value<int64_t>()->default_value("64"));
+  options.parse_positional({"run_dir"});
+  options.positional_help("RUN_DIR | --model FILE.pt");
   int exit_code = kExitOk;
-  auto args = parse_or_exit(options, argc, argv, "attnlab classify runs/han_key_sentence/han/seed-1 < documents.txt",
-                            exit_code, "run_dir", "RUN_DIR");
+  auto args =
+      parse_or_exit(options, argc, argv, "attnlab classify runs/han_key_sentence/han/seed-1 < documents.txt", exit_code);
   if (!args) return exit_code;
+  if (!one_model_source(*args, "attnlab classify")) return kExitBadInput;
   const int64_t batch_size = (*args)["batch-size"].as<int64_t>();
   if (batch_size < 1) {
     std::cerr << "attnlab classify: --batch-size must be >= 1\n";
     return kExitBadInput;
   }
-  const std::string run_dir = (*args)["run_dir"].as<std::string>();
+  // The classifier: a run's best checkpoint, or an exported file.
   std::unique_ptr<Task> task;
-  auto* classification = load_trained_task_of_kind<ClassificationTask>(run_dir, "classification", task);
-  if (!classification) return kExitBadInput;
+  std::optional<ExportedRun> exported;
+  Classify classify;
+  const Tokenizer* tokenizer_of_model = nullptr;
+  const std::vector<std::string>* labels = nullptr;
+  if (args->count("model")) {
+    exported = load_export_of_kind((*args)["model"].as<std::string>(), "classifier");
+    if (!exported) return kExitBadInput;
+    tokenizer_of_model = exported->tokenizer.get();
+    labels = &exported->labels;
+    classify = [&](const DocumentInput& in) {
+      return exported->module.forward({in.words, in.sentence_lengths, in.sentence_counts, in.flat_words, in.flat_lengths})
+          .toTuple()
+          ->elements()[0]
+          .toTensor();
+    };
+  } else {
+    auto* classification =
+        load_trained_task_of_kind<ClassificationTask>((*args)["run_dir"].as<std::string>(), "classification", task);
+    if (!classification) return kExitBadInput;
+    classification->classifier().eval();
+    tokenizer_of_model = classification->data().tokenizer.get();
+    labels = &classification->data().labels;
+    classify = [classification](const DocumentInput& in) { return classification->classifier().forward(in).log_probs; };
+  }
   torch::NoGradGuard no_grad;
-  classification->classifier().eval();
-  const Tokenizer& tokenizer = *classification->data().tokenizer;
+  const Tokenizer& tokenizer = *tokenizer_of_model;
 
   std::vector<Document> pending;
   Document current;
@@ -61,7 +90,7 @@ int classify_command(int argc, char** argv) {
     if (!current.sentences.empty()) pending.push_back(std::move(current));
     current = Document();
     if (static_cast<int64_t>(pending.size()) == batch_size) {
-      classify_batch(*classification, pending);
+      classify_batch(classify, *labels, pending);
       pending.clear();
     }
   };
@@ -80,7 +109,7 @@ int classify_command(int argc, char** argv) {
     current.sentences.push_back(std::move(ids));
   }
   end_document();
-  if (!pending.empty()) classify_batch(*classification, pending);
+  if (!pending.empty()) classify_batch(classify, *labels, pending);
   return kExitOk;
 }
 

@@ -19,5 +19,6 @@ int classify_command(int argc, char** argv);
 int tokenizer_command(int argc, char** argv);
 int doctor_command(int argc, char** argv);
 int fill_mask_command(int argc, char** argv);
+int export_command(int argc, char** argv);
 
 }  // namespace attnlab::cli

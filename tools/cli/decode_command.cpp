@@ -1,7 +1,11 @@
-// attnlab translate RUN_DIR (also `attnlab decode`): translate source lines from stdin with a trained seq2seq run,
-// by beam search (beam 1: greedy), one output line per input line (or the n best).
+// attnlab translate RUN_DIR | --model FILE.pt (also `attnlab decode`): translate source lines from
+// stdin with a trained seq2seq run or its export, by beam search (beam 1: greedy), one output
+// line per input line (or the n best).
 
+#include <cmath>
+#include <functional>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,9 +21,8 @@ namespace attnlab::cli {
 
 namespace {
 
-/// Decodes one batch of tokenized sources and prints its hypotheses in input order.
-void decode_batch(Seq2SeqModelImpl& model, const Tokenizer& tokenizer, const std::vector<std::vector<int64_t>>& sources,
-                  const BeamSearchOptions& beam) {
+/// Source ids of a batch, padded: ids [B, S], lengths [B].
+std::pair<torch::Tensor, torch::Tensor> source_batch(const std::vector<std::vector<int64_t>>& sources) {
   int64_t longest = 1;
   for (const auto& s : sources) longest = std::max<int64_t>(longest, static_cast<int64_t>(s.size()));
   const int64_t B = static_cast<int64_t>(sources.size());
@@ -28,7 +31,32 @@ void decode_batch(Seq2SeqModelImpl& model, const Tokenizer& tokenizer, const std
     std::copy(sources[b].begin(), sources[b].end(), ids.begin() + b * longest);
     lengths[b] = static_cast<int64_t>(sources[b].size());
   }
-  auto hypotheses = beam_search(model, torch::tensor(ids).view({B, longest}), torch::tensor(lengths), beam);
+  return {torch::tensor(ids).view({B, longest}), torch::tensor(lengths)};
+}
+
+/// An exported model's beam_search (models/torchscript_export.h) as models/decoding's hypotheses.
+std::vector<std::vector<ScoredHypothesis>> exported_beam_search(torch::jit::Module& module, const torch::Tensor& source,
+                                                                const torch::Tensor& lengths,
+                                                                const BeamSearchOptions& beam) {
+  auto out = module.get_method("beam_search")({source, lengths, beam.beam(), beam.max_length_a(), beam.max_length_b(),
+                                                beam.length_penalty(), beam.n_best()})
+                 .toTuple();
+  const auto& e = out->elements();
+  auto tokens = e[0].toTensor(), counts = e[1].toTensor(), scores = e[2].toTensor(), log_probs = e[3].toTensor(),
+       ended = e[4].toTensor();
+  std::vector<std::vector<ScoredHypothesis>> hypotheses(tokens.size(0));
+  for (int64_t b = 0; b < tokens.size(0); ++b)
+    for (int64_t j = 0; j < tokens.size(1); ++j) {
+      if (std::isinf(scores[b][j].item<double>())) continue;  // fewer hypotheses than n_best
+      auto row = tokens[b][j].narrow(0, 0, counts[b][j].item<int64_t>()).contiguous();
+      hypotheses[b].push_back({std::vector<int64_t>(row.data_ptr<int64_t>(), row.data_ptr<int64_t>() + row.numel()),
+                               log_probs[b][j].item<double>(), scores[b][j].item<double>(), ended[b][j].item<bool>()});
+    }
+  return hypotheses;
+}
+
+void print_hypotheses(const std::vector<std::vector<ScoredHypothesis>>& hypotheses, const Tokenizer& tokenizer,
+                      const BeamSearchOptions& beam) {
   for (const auto& nbest : hypotheses) {
     if (beam.n_best() == 1) {
       std::cout << (nbest.empty() ? "" : tokenizer.decode(nbest[0].tokens)) << "\n";
@@ -50,6 +78,7 @@ int decode_command(int argc, char** argv) {
                            "'rank<TAB>score<TAB>output' and a blank line per input.");
   BeamSearchOptions defaults;
   options.add_options()("run_dir", "a run directory (holds config.json and checkpoints/)", cxxopts::value<std::string>())(
+      "model", "an exported file (attnlab export) instead of RUN_DIR", cxxopts::value<std::string>())(
       "beam", "beam size (1: greedy)", cxxopts::value<int64_t>()->default_value(std::to_string(defaults.beam())))(
       "n-best", "hypotheses printed per input", cxxopts::value<int64_t>()->default_value("1"))(
       "length-penalty", "GNMT length penalty alpha (0: none)",
@@ -58,11 +87,13 @@ int decode_command(int argc, char** argv) {
       cxxopts::value<double>()->default_value(std::to_string(defaults.max_length_a())))(
       "max-length-b", "... b", cxxopts::value<int64_t>()->default_value(std::to_string(defaults.max_length_b())))(
       "batch-size", "sentences decoded at once", cxxopts::value<int64_t>()->default_value("64"));
+  options.parse_positional({"run_dir"});
+  options.positional_help("RUN_DIR | --model FILE.pt");
   int exit_code = kExitOk;
   auto args = parse_or_exit(options, argc, argv,
-                            program + " runs/quickstart/bahdanau/seed-1 --beam 5 --n-best 3 < sources.txt",
-                            exit_code, "run_dir", "RUN_DIR");
+                            program + " runs/quickstart/bahdanau/seed-1 --beam 5 --n-best 3 < sources.txt", exit_code);
   if (!args) return exit_code;
+  if (!one_model_source(*args, program)) return kExitBadInput;
   BeamSearchOptions beam;
   beam.beam((*args)["beam"].as<int64_t>())
       .n_best((*args)["n-best"].as<int64_t>())
@@ -76,17 +107,35 @@ int decode_command(int argc, char** argv) {
                  "non-negative length options\n";
     return kExitBadInput;
   }
-  const std::string run_dir = (*args)["run_dir"].as<std::string>();
+  // The decoder: a run's best checkpoint, or an exported file.
   std::unique_ptr<Task> task;
-  auto* seq2seq = load_trained_task_of_kind<Seq2SeqTask>(run_dir, "sequence-to-sequence", task);
-  if (!seq2seq) return kExitBadInput;
+  std::optional<ExportedRun> exported;
+  std::function<std::vector<std::vector<ScoredHypothesis>>(const torch::Tensor&, const torch::Tensor&)> decode;
+  const Tokenizer* tokenizer_of_model = nullptr;
+  if (args->count("model")) {
+    exported = load_export_of_kind((*args)["model"].as<std::string>(), "seq2seq");
+    if (!exported) return kExitBadInput;
+    tokenizer_of_model = exported->tokenizer.get();
+    decode = [&](const torch::Tensor& source, const torch::Tensor& lengths) {
+      return exported_beam_search(exported->module, source, lengths, beam);
+    };
+  } else {
+    auto* seq2seq = load_trained_task_of_kind<Seq2SeqTask>((*args)["run_dir"].as<std::string>(), "sequence-to-sequence", task);
+    if (!seq2seq) return kExitBadInput;
+    seq2seq->seq2seq_model().eval();
+    tokenizer_of_model = &seq2seq->tokenizer();
+    decode = [seq2seq, &beam](const torch::Tensor& source, const torch::Tensor& lengths) {
+      return beam_search(seq2seq->seq2seq_model(), source, lengths, beam);
+    };
+  }
   torch::NoGradGuard no_grad;
-  seq2seq->seq2seq_model().eval();
-  const Tokenizer& tokenizer = seq2seq->tokenizer();
+  const Tokenizer& tokenizer = *tokenizer_of_model;
   // Empty lines give empty outputs (the model needs at least one source token).
   std::vector<std::vector<int64_t>> pending;
   auto flush = [&] {
-    if (!pending.empty()) decode_batch(seq2seq->seq2seq_model(), tokenizer, pending, beam);
+    if (pending.empty()) return;
+    auto [source, lengths] = source_batch(pending);
+    print_hypotheses(decode(source, lengths), tokenizer, beam);
     pending.clear();
   };
   std::string line;

@@ -25,6 +25,7 @@ const Command kCommands[] = {
     {"decode", attnlab::cli::decode_command, "the same as translate"},
     {"classify", attnlab::cli::classify_command, "classify documents from stdin with a trained classification run"},
     {"fill-mask", attnlab::cli::fill_mask_command, "fill in the [MASK]s of texts with a trained masked-LM run"},
+    {"export", attnlab::cli::export_command, "export a trained run as one TorchScript file (C++ and Python, decoding included)"},
     {"tokenizer", attnlab::cli::tokenizer_command, "train a tokenizer on text files; encode / decode stdin with one"},
     {"list", attnlab::cli::list_command, "list every registered name by family"},
     {"train-run", attnlab::cli::train_run_command, "train one run directory from its config.json (a worker of run --jobs)"},
