@@ -20,11 +20,8 @@ torch::Tensor StateTensorReader::next() {
 }
 
 AttentionMemory StateTensorReader::memory() {
-  AttentionMemory memory;
-  memory.keys = next();
-  memory.values = next();
-  memory.key_padding_mask = next();
-  return memory;
+  auto keys = next(), values = next();
+  return memory_from_tensors(keys, values, next());
 }
 
 void StateTensorReader::expect_end() const {

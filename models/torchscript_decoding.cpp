@@ -52,25 +52,20 @@ def beam_search(self, src: Tensor, src_lengths: Tensor, beam: int, max_length_a:
         max_length.append(limit)
         if limit > longest:
             longest = limit
+    limits = torch.tensor(max_length)
 
     state = self.encode(src, src_lengths)
     state = self.reorder_state(state, torch.arange(B).repeat_interleave(K))
-    beams: List[List[List[int]]] = []
     done: List[bool] = []
-    finished_tokens: List[List[List[int]]] = []
+    finished_tokens: List[List[Tensor]] = []
     finished_score: List[List[float]] = []
     finished_score_tensor: List[List[Tensor]] = []
     finished_log_prob: List[List[Tensor]] = []
     finished_ended: List[List[bool]] = []
     finished_attention: List[List[Tensor]] = []
     for b in range(B):
-        sentence_beams: List[List[int]] = []
-        for k in range(K):
-            no_tokens: List[int] = []
-            sentence_beams.append(no_tokens)
-        beams.append(sentence_beams)
         done.append(False)
-        no_hypotheses: List[List[int]] = []
+        no_hypotheses: List[Tensor] = []
         finished_tokens.append(no_hypotheses)
         no_scores: List[float] = []
         finished_score.append(no_scores)
@@ -86,6 +81,8 @@ def beam_search(self, src: Tensor, src_lengths: Tensor, beam: int, max_length_a:
     beam_log_prob = torch.full([B, K], minus_inf, dtype=src_lengths.double().dtype)
     beam_log_prob[:, 0] = 0.0
     previous = torch.full_like(torch.arange(B * K), BOS)
+    # Each row's tokens so far [R, t] and attention so far [R, t, S], reordered with the state.
+    tokens_so_far = previous.unsqueeze(1).narrow(1, 0, 0)
     history = torch.zeros([0])
 
     for t in range(longest):
@@ -101,78 +98,87 @@ def beam_search(self, src: Tensor, src_lengths: Tensor, beam: int, max_length_a:
             candidates = K * V
         top = totals.view([B, K * V]).topk(candidates, -1)
         top_values = top[0]
-        values: List[List[float]] = top_values.tolist()
-        indices: List[List[int]] = top[1].tolist()
+        top_indices = top[1]
 
-        origin_rows: List[int] = []
-        next_tokens: List[int] = []
-        chosen: List[int] = []  # the candidate (b x candidates + c) each next beam continues, -1 for none
-        for r in range(B * K):
-            origin_rows.append(0)
-            next_tokens.append(PAD)
-            chosen.append(-1)
-        next_beams: List[List[List[int]]] = []
-        for b in range(B):
-            kept_beams: List[List[int]] = []
-            for k in range(K):
-                no_tokens: List[int] = []
-                kept_beams.append(no_tokens)
-            kept = 0
-            c = 0
-            while c < candidates and not done[b] and kept < K:
-                value = values[b][c]
-                if value == minus_inf:
-                    break
-                origin = indices[b][c] // V
-                token = indices[b][c] % V
-                c += 1
-                if token == EOS:
-                    penalty = self.length_penalty(t + 1, alpha)
-                    finished_tokens[b].append(beams[b][origin])
-                    finished_score[b].append(value / penalty)
-                    finished_score_tensor[b].append(top_values[b, c - 1] / penalty)
-                    finished_log_prob[b].append(top_values[b, c - 1])
-                    finished_ended[b].append(True)
-                    finished_attention[b].append(with_step[b * K + origin])
-                    continue
-                kept_beams[kept] = beams[b][origin] + [token]
-                origin_rows[b * K + kept] = b * K + origin
-                next_tokens[b * K + kept] = token
-                chosen[b * K + kept] = b * candidates + c - 1
-                kept += 1
-            for k in range(kept, K):
-                origin_rows[b * K + k] = b * K
-            if not done[b] and (len(finished_score[b]) >= K or t + 1 >= max_length[b]):
-                done[b] = True
-                # At the length limit the beams still alive count as hypotheses too (without EOS).
-                if len(finished_score[b]) < K:
-                    penalty = self.length_penalty(t + 1, alpha)
-                    for k in range(kept):
-                        at = chosen[b * K + k]
-                        finished_tokens[b].append(kept_beams[k])
-                        finished_score[b].append(values[b][at - b * candidates] / penalty)
-                        finished_score_tensor[b].append(top_values.view([-1])[at] / penalty)
-                        finished_log_prob[b].append(top_values.view([-1])[at])
-                        finished_ended[b].append(False)
-                        finished_attention[b].append(with_step[origin_rows[b * K + k]])
-            if done[b]:
-                for k in range(K):
-                    chosen[b * K + k] = -1
-            next_beams.append(kept_beams)
-        all_done = True
-        for b in range(B):
-            if not done[b]:
-                all_done = False
-        if all_done:
-            break
-        beams = next_beams
-        chosen_index = torch.tensor(chosen)
+        # The common step, as tensor operations: no live sentence ends or reaches its limit, so
+        # each keeps its K best candidates (what the loop below does then, without the loop).
+        first = top_indices.narrow(1, 0, K)
+        live = torch.tensor(done).logical_not()
+        ending = (first % V == EOS) | torch.isinf(top_values.narrow(1, 0, K))
+        if bool((ending.any(1) | (limits <= t + 1)).logical_and(live).any().logical_not()):
+            base = torch.arange(B).unsqueeze(1)
+            live_rows = live.unsqueeze(1).expand([B, K])
+            rows = torch.where(live_rows, base * K + first // V, (base * K).expand([B, K])).flatten()
+            previous = torch.where(live_rows, first % V, torch.full_like(first, PAD)).flatten()
+            chosen_index = torch.where(live_rows, base * candidates + torch.arange(K).unsqueeze(0),
+                                       torch.full_like(first, -1)).flatten()
+        else:
+            values: List[List[float]] = top_values.tolist()
+            indices: List[List[int]] = top_indices.tolist()
+            origin_rows: List[int] = []
+            next_tokens: List[int] = []
+            chosen: List[int] = []  # the candidate (b x candidates + c) each next beam continues, -1 for none
+            for r in range(B * K):
+                origin_rows.append(0)
+                next_tokens.append(PAD)
+                chosen.append(-1)
+            for b in range(B):
+                kept = 0
+                c = 0
+                while c < candidates and not done[b] and kept < K:
+                    value = values[b][c]
+                    if value == minus_inf:
+                        break
+                    origin = indices[b][c] // V
+                    token = indices[b][c] % V
+                    c += 1
+                    if token == EOS:
+                        penalty = self.length_penalty(t + 1, alpha)
+                        finished_tokens[b].append(tokens_so_far[b * K + origin])
+                        finished_score[b].append(value / penalty)
+                        finished_score_tensor[b].append(top_values[b, c - 1] / penalty)
+                        finished_log_prob[b].append(top_values[b, c - 1])
+                        finished_ended[b].append(True)
+                        finished_attention[b].append(with_step[b * K + origin])
+                        continue
+                    origin_rows[b * K + kept] = b * K + origin
+                    next_tokens[b * K + kept] = token
+                    chosen[b * K + kept] = b * candidates + c - 1
+                    kept += 1
+                for k in range(kept, K):
+                    origin_rows[b * K + k] = b * K
+                if not done[b] and (len(finished_score[b]) >= K or t + 1 >= max_length[b]):
+                    done[b] = True
+                    # At the length limit the beams still alive count as hypotheses too (without EOS).
+                    if len(finished_score[b]) < K:
+                        penalty = self.length_penalty(t + 1, alpha)
+                        for k in range(kept):
+                            at = chosen[b * K + k]
+                            row = origin_rows[b * K + k]
+                            last = torch.full_like(previous.narrow(0, 0, 1), next_tokens[b * K + k])
+                            finished_tokens[b].append(torch.cat([tokens_so_far[row], last]))
+                            finished_score[b].append(values[b][at - b * candidates] / penalty)
+                            finished_score_tensor[b].append(top_values.view([-1])[at] / penalty)
+                            finished_log_prob[b].append(top_values.view([-1])[at])
+                            finished_ended[b].append(False)
+                            finished_attention[b].append(with_step[row])
+                if done[b]:
+                    for k in range(K):
+                        chosen[b * K + k] = -1
+            all_done = True
+            for b in range(B):
+                if not done[b]:
+                    all_done = False
+            if all_done:
+                break
+            rows = torch.tensor(origin_rows)
+            previous = torch.tensor(next_tokens)
+            chosen_index = torch.tensor(chosen)
         beam_log_prob = top_values.view([-1]).index_select(0, chosen_index.clamp(min=0)).masked_fill(
             chosen_index.lt(0), minus_inf).view([B, K])
-        rows = torch.tensor(origin_rows)
         state = self.reorder_state(step[2], rows)
         history = with_step.index_select(0, rows)
-        previous = torch.tensor(next_tokens)
+        tokens_so_far = torch.cat([tokens_so_far.index_select(0, rows), previous.unsqueeze(1)], 1)
 
     # Best first (a stable sort, as std::stable_sort), at most n_best per sentence.
     orders: List[List[int]] = []
@@ -188,8 +194,8 @@ def beam_search(self, src: Tensor, src_lengths: Tensor, beam: int, max_length_a:
         while len(order) > n_best:
             order.pop()
         for i in order:
-            if len(finished_tokens[b][i]) > longest_tokens:
-                longest_tokens = len(finished_tokens[b][i])
+            if finished_tokens[b][i].size(0) > longest_tokens:
+                longest_tokens = finished_tokens[b][i].size(0)
             if finished_attention[b][i].size(0) > longest_attention:
                 longest_attention = finished_attention[b][i].size(0)
         orders.append(order)
@@ -202,8 +208,8 @@ def beam_search(self, src: Tensor, src_lengths: Tensor, beam: int, max_length_a:
     for b in range(B):
         for j in range(len(orders[b])):
             i = orders[b][j]
-            n = len(finished_tokens[b][i])
-            tokens[b, j, :n] = torch.tensor(finished_tokens[b][i], dtype=lengths.dtype)
+            n = finished_tokens[b][i].size(0)
+            tokens[b, j, :n] = finished_tokens[b][i]
             lengths[b, j] = n
             scores[b, j] = finished_score_tensor[b][i]
             log_probs[b, j] = finished_log_prob[b][i]

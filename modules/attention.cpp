@@ -56,16 +56,26 @@ torch::Tensor dense_weights(const AttentionOutput& output, int64_t key_steps) {
   return dense_weights(output, torch::zeros({1, key_steps}, output.weights.options().dtype(torch::kBool)));
 }
 
+namespace {
+/// The key_padding_mask of `memory`, or all false [B, Tk] when it has none.
 torch::Tensor key_padding_mask_or_none(const AttentionMemory& memory) {
   return memory.key_padding_mask.defined()
              ? memory.key_padding_mask
              : torch::zeros_like(memory.keys.select(-1, 0), memory.keys.options().dtype(torch::kBool));  // [B, Tk]
 }
+}  // namespace
 
 void append_tensors(const AttentionMemory& memory, std::vector<torch::Tensor>& out) {
   out.push_back(memory.keys);
   out.push_back(memory.values);
-  out.push_back(key_padding_mask_or_none(memory));
+  // No mask stays no mask (an all-false one would cost a masked softmax at every step).
+  out.push_back(memory.key_padding_mask.defined() ? memory.key_padding_mask
+                                                  : torch::zeros({0}, memory.keys.options().dtype(torch::kBool)));
+}
+
+AttentionMemory memory_from_tensors(const torch::Tensor& keys, const torch::Tensor& values, const torch::Tensor& mask) {
+  const bool none = mask.dim() == 1 && mask.numel() == 0;
+  return {keys, values, none ? torch::Tensor() : mask};
 }
 
 AttentionMemory concat_memory(const AttentionMemory& earlier, const AttentionMemory& later) {

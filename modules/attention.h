@@ -89,12 +89,10 @@ torch::Tensor dense_weights(const AttentionOutput& output, int64_t key_steps);
 /// followed by the new ones); an undefined key_padding_mask counts as nothing masked.
 AttentionMemory concat_memory(const AttentionMemory& earlier, const AttentionMemory& later);
 
-/// Appends keys, values and key_padding_mask to `out` (an undefined mask as all false, so a
-/// memory is always three defined tensors: export passes decoder states as tensor lists).
+/// Appends keys, values and key_padding_mask to `out`, an undefined mask as an empty 1-D tensor
+/// (export passes decoder states as lists of defined tensors); memory_from_tensors reads them.
 void append_tensors(const AttentionMemory& memory, std::vector<torch::Tensor>& out);
-
-/// The key_padding_mask of `memory`, or all false [B, Tk] when it has none.
-torch::Tensor key_padding_mask_or_none(const AttentionMemory& memory);
+AttentionMemory memory_from_tensors(const torch::Tensor& keys, const torch::Tensor& values, const torch::Tensor& mask);
 
 /// Entropy of each query's weights, -sum w log w (0 log 0 = 0): [..., W] -> [...].
 torch::Tensor weight_entropy(const torch::Tensor& weights);
