@@ -226,17 +226,25 @@ std::vector<json> seq2seq_models() {
   return models;
 }
 
-// One test per model kind, each over every attention (one process: the cases are many and small).
-TEST(ExportSeq2Seq, EveryModelAndAttentionMatchesTheEagerModelAtNewShapes) {
+/// Exports, reloads and checks every model of `models` (one test per model kind, each over every
+/// attention: one process, as the cases are many and small).
+template <class Model>
+void check_every(const std::vector<json>& models, const std::string& kind, int64_t classes,
+                 void (*check)(Model&, torch::jit::Module&)) {
   TempDir dir;
-  const auto models = seq2seq_models();
-  ASSERT_GT(models.size(), 20u);
+  ASSERT_GT(models.size(), 10u);
   for (const auto& spec : models) {
     SCOPED_TRACE(spec.dump());
-    auto model = build(spec);
-    auto exported = export_and_load(*model, dir.file("model.pt"), "seq2seq");
-    check_seq2seq(*std::dynamic_pointer_cast<Seq2SeqModelImpl>(model), exported);
+    auto model = build(spec, classes);
+    auto exported = export_and_load(*model, dir.file("model.pt"), kind);
+    auto* typed = dynamic_cast<Model*>(model.get());
+    ASSERT_NE(typed, nullptr);
+    check(*typed, exported);
   }
+}
+
+TEST(ExportSeq2Seq, EveryModelAndAttentionMatchesTheEagerModelAtNewShapes) {
+  check_every<Seq2SeqModelImpl>(seq2seq_models(), "seq2seq", 0, check_seq2seq);
 }
 
 // --- classifiers ----------------------------------------------------------------------------
@@ -308,15 +316,7 @@ std::vector<json> classifier_models() {
 }
 
 TEST(ExportClassifier, EveryModelAndAttentionMatchesTheEagerModelAtNewShapes) {
-  TempDir dir;
-  const auto models = classifier_models();
-  ASSERT_GT(models.size(), 20u);
-  for (const auto& spec : models) {
-    SCOPED_TRACE(spec.dump());
-    auto model = build(spec, 3);
-    auto exported = export_and_load(*model, dir.file("model.pt"), "classifier");
-    check_classifier(*std::dynamic_pointer_cast<ClassifierImpl>(model), exported);
-  }
+  check_every<ClassifierImpl>(classifier_models(), "classifier", 3, check_classifier);
 }
 
 // --- masked LM ------------------------------------------------------------------------------
@@ -341,15 +341,7 @@ std::vector<json> masked_lm_models() {
 }
 
 TEST(ExportMaskedLM, EveryAttentionMatchesTheEagerModelAtNewShapes) {
-  TempDir dir;
-  const auto models = masked_lm_models();
-  ASSERT_GT(models.size(), 10u);
-  for (const auto& spec : models) {
-    SCOPED_TRACE(spec.dump());
-    auto model = build(spec);
-    auto exported = export_and_load(*model, dir.file("model.pt"), "masked_lm");
-    check_masked_lm(*std::dynamic_pointer_cast<BertMaskedLMImpl>(model), exported);
-  }
+  check_every<BertMaskedLMImpl>(masked_lm_models(), "masked_lm", 0, check_masked_lm);
 }
 
 // --- the same files in Python ---------------------------------------------------------------
