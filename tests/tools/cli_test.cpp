@@ -110,12 +110,17 @@ TEST(EndToEnd, BenchmarksRunAtTinySizesAndRejectBadArguments) {
   EXPECT_NE(attention.out.find("local_m dot"), std::string::npos) << attention.out;
   EXPECT_NE(attention.out.find("time(T=8) / time(T=4)"), std::string::npos) << attention.out;
 
+  auto exported = attnlab_cli("bench export --batch 2 --length 3 --vocab 12 --beam 2 --repeats 1 --threads 1", dir);
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  for (const char* row : {"\ntransformer   greedy", "\ntransformer   beam2", "\nrnn_bahdanau  greedy", "\nhan "})
+    EXPECT_NE(exported.out.find(row), std::string::npos) << exported.out;
+
   auto missing = attnlab_cli("bench", dir);
   EXPECT_EQ(missing.exit_code, 2);
-  EXPECT_EQ(missing.err, "attnlab bench: missing the benchmark: attention or model (see attnlab bench --help)\n");
+  EXPECT_EQ(missing.err, "attnlab bench: missing the benchmark: attention, model or export (see attnlab bench --help)\n");
   auto unknown = attnlab_cli("bench speed", dir);
   EXPECT_EQ(unknown.exit_code, 2);
-  EXPECT_NE(unknown.err.find("unknown benchmark \"speed\"; known: attention, model"), std::string::npos);
+  EXPECT_NE(unknown.err.find("unknown benchmark \"speed\"; known: attention, model, export"), std::string::npos);
   auto bad_length = attnlab_cli("bench model --length 1", dir);
   EXPECT_EQ(bad_length.exit_code, 2);
   EXPECT_EQ(bad_length.err, "attnlab bench model: --length must be at least 2 (see attnlab bench model --help)\n");
