@@ -36,7 +36,8 @@ void classify_batch(const Classify& classify, const std::vector<std::string>& la
 
 int classify_command(int argc, char** argv) {
   cxxopts::Options options("attnlab classify",
-                           "Classify documents from stdin with a trained classification run (its best checkpoint). "
+                           "Classify documents from stdin with a trained classification run (its best checkpoint) or its "
+                           "export (--model FILE.pt, from attnlab export). "
                            "Documents are separated by blank lines, one sentence per line; prints "
                            "'label<TAB>probability' per document.");
   options.add_options()("run_dir", "a run directory (holds config.json and checkpoints/)", cxxopts::value<std::string>())(

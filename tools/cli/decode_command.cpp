@@ -73,7 +73,8 @@ void print_hypotheses(const std::vector<std::vector<ScoredHypothesis>>& hypothes
 int decode_command(int argc, char** argv) {
   const std::string program = argv[0];  // "attnlab translate" or its other name "attnlab decode"
   cxxopts::Options options(program,
-                           "Decode source lines from stdin with a trained seq2seq run (its best checkpoint), by beam "
+                           "Decode source lines from stdin with a trained seq2seq run (its best checkpoint) or its export "
+                           "(--model FILE.pt, from attnlab export), by beam "
                            "search. Prints one output line per input line; with --n-best N > 1, N lines "
                            "'rank<TAB>score<TAB>output' and a blank line per input.");
   BeamSearchOptions defaults;

@@ -59,7 +59,7 @@ bool fill_one(const Filler& filler, const std::string& text, int64_t top_k, cons
 int fill_mask_command(int argc, char** argv) {
   cxxopts::Options options("attnlab fill-mask",
                            "The most likely fillings of every [MASK] in a text, by a trained masked-LM run (its best "
-                           "checkpoint). Without TEXT, one text per line of stdin. Prints the text, the text with "
+                           "checkpoint) or its export (--model FILE.pt, from attnlab export). Without TEXT, one text per line of stdin. Prints the text, the text with "
                            "each [MASK] filled by its most likely piece, then per [MASK] the top-k pieces with "
                            "their probabilities.");
   options.add_options()("run_dir", "a run directory (holds config.json and checkpoints/)",
