@@ -111,7 +111,6 @@ void export_run(const std::string& run_dir, const std::string& checkpoint, const
   }
   if (const auto* classification = dynamic_cast<const ClassificationTask*>(task.get())) {
     extra["labels.json"] = json(classification->data().labels).dump();
-    manifest["files"] = {"labels.json"};
   }
   extra["attnlab.json"] = manifest.dump(1);
   extra["config.json"] = config.dump(1);
