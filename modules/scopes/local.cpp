@@ -1,6 +1,7 @@
 #include "modules/scopes/local.h"
 
 #include "modules/masks.h"
+#include "modules/traced_shapes.h"
 
 namespace attnlab {
 
@@ -37,6 +38,14 @@ torch::Tensor LocalScopeImpl::centres(const AttentionQuery& query, const Attenti
   return positions.to(dtype) + torch::zeros_like(query.query.select(-1, 0));                   // [B, Tq]
 }
 
+bool LocalScopeImpl::scores_every_key(int64_t key_steps) const {
+  // Scoring the window keys only costs a gathered copy of each query's window and one small
+  // matrix product per query; scoring every key costs two batched matrix products over all of
+  // them. Below `dense_keys_per_window` keys per window key the second is cheaper (measured in
+  // `attnlab bench attention`). Exported graphs keep the windows: their cost stays linear.
+  return !tracing() && key_steps <= dense_keys_per_window * (2 * options.window() + 1);
+}
+
 AttentionOutput LocalScopeImpl::forward(ScoreImpl& score, const AttentionQuery& query,
                                         const AttentionMemory& memory, double weight_dropout) {
   const int64_t D = options.window();
@@ -46,23 +55,36 @@ AttentionOutput LocalScopeImpl::forward(ScoreImpl& score, const AttentionQuery& 
   auto index = p.detach().round().to(torch::kLong).unsqueeze(-1) + offsets;        // [B, Tq, W]
   auto outside = index.lt(0) | index.ge(Tk);                                       // [B, Tq, W]
   auto inside_index = index.clamp_min(0).minimum(Tk - 1);                         // [B, Tq, W]
+  const auto mask = merged_mask(query, memory);                                    // [B, 1 or Tq, Tk], or undefined
+  auto gaussian = [&](const torch::Tensor& at) {  // local_p's factor at key indices `at` [B, Tq, W or Tk]
+    const double sigma = options.sigma() > 0 ? options.sigma() : std::max(D, int64_t{1}) / 2.0;
+    auto distance = at.to(p.scalar_type()) - p.unsqueeze(-1);
+    return torch::exp(-distance.pow(2) / (2 * sigma * sigma));
+  };
 
+  AttentionOutput out;
+  out.positions = index;
+  if (scores_every_key(memory.keys.size(1))) {
+    // The window as a band over every key: the same weights, with no gathered copies.
+    auto key_steps = step_positions(memory.keys).unsqueeze(1);                     // [B, 1, Tk]
+    auto centre = index.select(-1, 0).unsqueeze(-1) + D;                           // [B, Tq, 1]
+    auto off_band = (key_steps - centre).abs().gt(D);                                   // [B, Tq, Tk]
+    auto weights = masked_softmax(score.forward(query.query, memory.keys), mask.defined() ? off_band | mask : off_band);
+    if (options.predictive()) weights = weights * gaussian(key_steps);                // [B, Tq, Tk]
+    out.context = mix_values(weights, memory.values, weight_dropout, is_training());  // [B, Tq, Dv]
+    out.weights = weights.gather(2, inside_index).masked_fill(outside, 0.0);      // [B, Tq, W]
+    return out;
+  }
   auto masked = outside;
-  if (auto mask = merged_mask(query, memory); mask.defined()) {
+  if (mask.defined()) {
     auto full = mask | torch::zeros_like(index.select(-1, 0), index.options().dtype(torch::kBool)).unsqueeze(-1);  // [B, Tq, Tk]
     masked = masked | full.gather(2, inside_index);                                // [B, Tq, W]
   }
   auto scores = score.score_window(query.query, gather_windows(memory.keys, inside_index), inside_index);  // [B, Tq, W]
   auto weights = masked_softmax(scores, masked);                                   // [B, Tq, W]
-  if (options.predictive()) {
-    const double sigma = options.sigma() > 0 ? options.sigma() : std::max(D, int64_t{1}) / 2.0;
-    auto distance = index.to(p.scalar_type()) - p.unsqueeze(-1);                  // [B, Tq, W]
-    weights = weights * torch::exp(-distance.pow(2) / (2 * sigma * sigma));
-  }
-  AttentionOutput out;
+  if (options.predictive()) weights = weights * gaussian(index);
   out.context = mix_values(weights, gather_windows(memory.values, inside_index), weight_dropout, is_training());
   out.weights = weights;
-  out.positions = index;
   return out;
 }
 

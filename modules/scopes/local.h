@@ -1,7 +1,8 @@
 #pragma once
 // Local scopes of Luong et al. 2015: each query sees only the window [p - D, p + D] of 2D+1
 // keys around an aligned position p, and only those keys are scored (the cost grows linearly
-// with the number of keys).
+// with the number of keys; when the keys are few, every key is scored and the window applied as
+// a band, which gives the same weights for less work).
 //   local_m: p_t = t, the query's own position (monotonic alignment).
 //   local_p: p_t = S · sigmoid(v_pᵀ tanh(W_p h_t)), S the length of the key sequence; the
 //            window's softmax weights are multiplied by exp(-(s - p_t)² / (2σ²)), σ = D/2.
@@ -44,6 +45,12 @@ class LocalScopeImpl : public ScopeImpl {
 
   /// The window centre p of each query: [B, Tq] (real-valued for local_p).
   torch::Tensor centres(const AttentionQuery& query, const AttentionMemory& memory);
+  /// Whether forward scores every key and applies the window as a band (same result; cheaper
+  /// when the keys are few) rather than scoring gathered windows.
+  bool scores_every_key(int64_t key_steps) const;
+
+  /// Keys per window key up to which forward scores every key (0: always the windows).
+  int64_t dense_keys_per_window = 8;
 
   LocalScopeOptions options;
   torch::nn::Linear predictor_hidden{nullptr};  // W_p (local_p only)

@@ -400,3 +400,69 @@ TEST(Scopes, LocalWeightsHoldTwoDPlusOneKeysWhateverTheLength) {
 
 }  // namespace
 }  // namespace attnlab
+
+namespace attnlab {
+namespace {
+
+// The two ways a local scope computes its result agree: scoring the gathered windows, and
+// scoring every key with the window applied as a band (what forward does when the keys are few).
+// Weights, positions, context and the gradients of query, keys and values are compared, with key
+// padding and a causal attn_mask, for every score and both local scopes.
+class LocalBandAndWindows : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(LocalBandAndWindows, GiveTheSameResultsAndGradients) {
+  const int64_t dims = 4, T = 9;
+  for (const char* type : {"local_m", "local_p"}) {
+    for (int64_t D : {0, 1, 3}) {
+      for (bool causal : {false, true}) {
+        SCOPED_TRACE(std::string(type) + " " + GetParam() + " D=" + std::to_string(D) + (causal ? " causal" : ""));
+        torch::manual_seed(7);
+        auto attention = make_attention(json{{"type", type}, {"score", GetParam()}, {"window", D}}, dims, dims);
+        auto scope = local_scope_of(attention);
+        ASSERT_TRUE(scope);
+        auto query = torch::randn({B, T, dims}, torch::kDouble);
+        auto keys = torch::randn({B, T, dims}, torch::kDouble);
+        auto values = torch::randn({B, T, Dv}, torch::kDouble);
+        auto padding = key_padding_mask_from_lengths(torch::tensor({9, 6}), T);
+        auto attn_mask = causal ? torch::ones({T, T}, torch::kBool).triu(1) : torch::Tensor();
+        struct Result {
+          AttentionOutput out;
+          std::vector<torch::Tensor> grads;
+        };
+        auto run = [&](int64_t dense_keys_per_window) {
+          scope->dense_keys_per_window = dense_keys_per_window;
+          Result r;
+          auto qq = query.clone().requires_grad_(true), kk = keys.clone().requires_grad_(true),
+               vv = values.clone().requires_grad_(true);
+          r.out = attention->forward(qq, kk, vv, padding, attn_mask);
+          (r.out.context.pow(2).sum() + r.out.weights.pow(2).sum()).backward();
+          r.grads = {qq.grad(), kk.grad(), vv.grad()};
+          return r;
+        };
+        const auto windows = run(0);
+        ASSERT_FALSE(scope->scores_every_key(T));
+        const auto band = run(1000);
+        ASSERT_TRUE(scope->scores_every_key(T));
+        ASSERT_EQ(windows.out.weights.sizes(), (std::vector<int64_t>{B, T, 2 * D + 1}));
+        ASSERT_EQ(band.out.weights.sizes(), windows.out.weights.sizes());
+        EXPECT_TRUE(torch::equal(band.out.positions, windows.out.positions));
+        EXPECT_LT((band.out.weights - windows.out.weights).abs().max().item<double>(), 1e-12);
+        ASSERT_EQ(band.out.context.sizes(), windows.out.context.sizes());
+        EXPECT_LT((band.out.context - windows.out.context).abs().max().item<double>(), 1e-12);
+        EXPECT_GT(windows.out.context.abs().sum().item<double>(), 0.0);
+        for (size_t i = 0; i < windows.grads.size(); ++i) {
+          // (The location score does not read the keys: no gradient reaches them on either path.)
+          ASSERT_EQ(windows.grads[i].defined(), band.grads[i].defined()) << "input " << i;
+          if (!windows.grads[i].defined()) continue;
+          EXPECT_LT((band.grads[i] - windows.grads[i]).abs().max().item<double>(), 1e-12) << "input " << i;
+        }
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryScore, LocalBandAndWindows,
+                         ::testing::Values("dot", "scaled_dot", "general", "additive", "location"));
+
+}  // namespace
+}  // namespace attnlab
