@@ -24,7 +24,7 @@ PositionalEncodingImpl::PositionalEncodingImpl(const PositionalEncodingOptions& 
   } else {
     TORCH_CHECK(options.kind() == "sinusoidal", "positional encoding: kind must be sinusoidal or learned, got ",
                 options.kind());
-    table = register_buffer("table", sinusoidal_table(options.max_length(), options.dims()));
+    table = register_buffer("table", sinusoidal_table(options.max_length(), options.dims()) * options.scale());
   }
 }
 

@@ -18,6 +18,9 @@ struct PositionalEncodingOptions {
   TORCH_ARG(std::string, kind) = "sinusoidal";
   /// The longest sequence it can encode.
   TORCH_ARG(int64_t, max_length) = 1024;
+  /// sinusoidal: the table is multiplied by this (models whose embeddings start small scale it
+  /// down, so that positions do not swamp the tokens).
+  TORCH_ARG(double, scale) = 1.0;
 };
 
 /// The sinusoidal table [length, dims] (dims may be odd: the last sine has no cosine).

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "models/bert.h"
 #include "tokenizers/special_tokens.h"
 
@@ -59,6 +61,21 @@ TEST(Bert, EmbeddingsAreTokenPlusPositionPlusSegmentThenNormed) {
   EXPECT_TRUE(torch::allclose(encoder.forward(ids, segments).hidden, expected, 1e-5, 1e-5));
   // Another segment id changes the output: the segment embeddings are used.
   EXPECT_FALSE(torch::allclose(encoder.forward(ids, torch::zeros_like(segments)).hidden, expected, 1e-4, 1e-4));
+}
+
+TEST(Bert, SinusoidalPositionsStartAtTheScaleOfTheTokenEmbeddings) {
+  torch::manual_seed(3);
+  BertEncoderImpl encoder(tiny_bert().positions("sinusoidal"));
+  const auto& table = encoder.positional->table;  // [max_length, D]
+  ASSERT_EQ(table.sizes(), (std::vector<int64_t>{12, D}));
+  // The sinusoids of sinusoidal_table() times 0.02 sqrt(2): RMS 0.02 (sin² + cos² = 1 per pair).
+  EXPECT_TRUE(torch::allclose(table, sinusoidal_table(12, D) * 0.02 * std::sqrt(2.0), 1e-6, 1e-7));
+  const double rms = table.pow(2).mean().sqrt().item<double>();
+  EXPECT_NEAR(rms, 0.02, 1e-6);
+  const double token_rms = encoder.token_embedding->weight.narrow(0, kNumSpecialTokens, V - kNumSpecialTokens)
+                               .pow(2).mean().sqrt().item<double>();
+  EXPECT_GT(token_rms, 0.01);
+  EXPECT_LT(token_rms, 0.03);
 }
 
 TEST(Bert, PaddingChangesNothingAtRealPositions) {
