@@ -22,10 +22,12 @@ torch::Tensor causal_mask(int64_t steps, const torch::TensorOptions& options) {
 
 torch::Tensor masked_softmax(const torch::Tensor& scores, const torch::Tensor& mask) {
   if (!mask.defined()) return torch::softmax(scores, -1);
-  // The lowest finite value (not -inf) keeps a fully masked row finite: its softmax is
-  // uniform, and zeroing the masked entries afterwards leaves exact zeros.
-  const double lowest = scores.scalar_type() == torch::kDouble ? std::numeric_limits<double>::lowest()
-                                                               : std::numeric_limits<float>::lowest();
+  // The lowest finite value of the scores' own type (not -inf, and not float's, which is -inf in
+  // half and bfloat16) keeps a fully masked row finite: its softmax is uniform, and zeroing the
+  // masked entries afterwards leaves exact zeros.
+  double lowest = 0;
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, scores.scalar_type(), "masked_softmax",
+                                  [&] { lowest = static_cast<double>(std::numeric_limits<scalar_t>::lowest()); });
   auto weights = torch::softmax(scores.masked_fill(mask, lowest), -1);
   return weights.masked_fill(mask, 0.0);
 }

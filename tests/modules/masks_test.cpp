@@ -31,5 +31,26 @@ TEST(Masks, FullyMaskedRowGivesZerosNotNaN) {
   EXPECT_FALSE(scores.grad().isnan().any().item<bool>());
 }
 
+// The lowest value that masks a score follows the scores' type: in bfloat16, float's lowest
+// value is -inf, and a fully masked row would be NaN.
+TEST(Masks, MaskedSoftmaxWorksInEveryFloatingType) {
+  for (auto dtype : {torch::kDouble, torch::kFloat, torch::kBFloat16}) {
+    SCOPED_TRACE(c10::toString(dtype));
+    auto scores = torch::tensor({1.0, 2.0, 50.0, 3.0, -1.0, 0.5}).view({2, 1, 3}).to(dtype).requires_grad_(true);
+    auto mask = torch::tensor({false, false, true, true, true, true}).view({2, 1, 3});
+    auto w = masked_softmax(scores, mask);
+    ASSERT_EQ(w.scalar_type(), dtype);
+    ASSERT_EQ(w.sizes(), (std::vector<int64_t>{2, 1, 3}));
+    const double e1 = std::exp(1.0), e2 = std::exp(2.0);
+    const double tolerance = dtype == torch::kBFloat16 ? 1e-2 : 1e-6;  // bfloat16 keeps 8 bits of mantissa
+    EXPECT_NEAR(w[0][0][0].item<double>(), e1 / (e1 + e2), tolerance);
+    EXPECT_NEAR(w[0][0][1].item<double>(), e2 / (e1 + e2), tolerance);
+    EXPECT_EQ(w[0][0][2].item<double>(), 0.0);
+    EXPECT_TRUE(torch::equal(w[1].to(torch::kDouble), torch::zeros({1, 3}, torch::kDouble)));  // fully masked: zeros
+    w.sum().backward();
+    EXPECT_FALSE(scores.grad().isnan().any().item<bool>());
+  }
+}
+
 }  // namespace
 }  // namespace attnlab
