@@ -6,17 +6,6 @@
 
 namespace attnlab {
 
-std::pair<double, double> mean_and_std(const std::vector<double>& values) {
-  if (values.empty()) return {NAN, NAN};
-  double sum = 0;
-  for (double v : values) sum += v;
-  const double mean = sum / values.size();
-  if (values.size() < 2) return {mean, NAN};  // one seed says nothing of the spread
-  double squares = 0;
-  for (double v : values) squares += (v - mean) * (v - mean);
-  return {mean, std::sqrt(squares / (values.size() - 1))};
-}
-
 namespace {
 
 struct Row {
@@ -79,16 +68,22 @@ std::string mean_std_cell(const std::vector<double>& values, bool percent, const
 std::string render_csv(const ComparisonTable& table) {
   std::ostringstream out;
   out << "variant,seeds,parameters";
-  for (const auto& m : table.metrics) out << "," << m << "_mean," << m << "_std";
+  for (const auto& m : table.metrics) out << "," << m << "_mean," << m << "_std," << m << "_ci95_low," << m << "_ci95_high";
   out << ",train_seconds_mean,train_seconds_std,tokens_per_second_mean,tokens_per_second_std\n";
-  auto cell = [](const std::vector<double>& values) {
+  auto number = [](double x) { return std::isnan(x) ? std::string() : format("%.6g", x); };
+  auto cell = [&](const std::vector<double>& values) {
     if (values.empty()) return std::string(",");
     auto [mean, std] = mean_and_std(values);
-    return format("%.6g", mean) + "," + (std::isnan(std) ? std::string() : format("%.6g", std));
+    return number(mean) + "," + number(std);
+  };
+  auto interval_cells = [&](const std::vector<double>& values) {  // Student t over seeds
+    if (values.empty()) return std::string(",");
+    const auto interval = t_confidence_interval(values, 0.95);
+    return number(interval.low) + "," + number(interval.high);
   };
   for (const auto& row : rows_of(table)) {
     out << row.variant << "," << row.seeds << "," << static_cast<int64_t>(row.parameters);
-    for (const auto& values : row.metric_values) out << "," << cell(values);
+    for (const auto& values : row.metric_values) out << "," << cell(values) << "," << interval_cells(values);
     out << "," << cell(row.train_seconds) << "," << cell(row.tokens_per_second) << "\n";
   }
   return out.str();

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "modules/options.h"
+#include "training/statistics.h"
 
 namespace attnlab {
 
@@ -24,8 +25,5 @@ struct ComparisonTable {
 
 std::string render_csv(const ComparisonTable& table);
 std::string render_markdown(const ComparisonTable& table);
-
-/// Mean and sample standard deviation (NaN for one value: a spread needs two).
-std::pair<double, double> mean_and_std(const std::vector<double>& values);
 
 }  // namespace attnlab

@@ -30,9 +30,13 @@ TEST(ComparisonTable, OneRowPerVariantWithMeanStdAndCost) {
       << markdown;
   EXPECT_NE(markdown.find("| b | 1 | 1.5k | 90.0 | 0.500 | – | 20 | 1000 |"), std::string::npos) << markdown;
   const std::string csv = render_csv(table);
-  EXPECT_NE(csv.find("variant,seeds,parameters,exact_match_mean,exact_match_std,loss_mean"), std::string::npos);
-  EXPECT_NE(csv.find("a,2,1500,0.6,0.141421,0.5,0,,,20,14.1421,1000,0"), std::string::npos) << csv;
-  EXPECT_NE(csv.find("b,1,1500,0.9,,0.5,,,,20,,1000,\n"), std::string::npos) << csv;  // one seed: no std
+  EXPECT_NE(csv.find("variant,seeds,parameters,exact_match_mean,exact_match_std,exact_match_ci95_low,"
+                     "exact_match_ci95_high,loss_mean"),
+            std::string::npos);
+  // a's exact match {0.5, 0.7}: 0.6 ± t(0.975, 1) · 0.141421 / √2 = 0.6 ± 12.7062 · 0.1 = [-0.67062, 1.87062].
+  EXPECT_NE(csv.find("a,2,1500,0.6,0.141421,-0.67062,1.87062,0.5,0,0.5,0.5,,,,,20,14.1421,1000,0"), std::string::npos)
+      << csv;
+  EXPECT_NE(csv.find("b,1,1500,0.9,,,,0.5,,,,,,,,20,,1000,\n"), std::string::npos) << csv;  // one seed: no spread
 }
 
 }  // namespace
