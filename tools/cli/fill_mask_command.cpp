@@ -71,7 +71,7 @@ int fill_mask_command(int argc, char** argv) {
   options.positional_help("RUN_DIR | --model FILE.pt [TEXT]");
   int exit_code = kExitOk;
   auto args = parse_or_exit(options, argc, argv,
-                            "attnlab fill-mask runs/bert_mlm_bible/global/seed-1 \"In the beginning God created the "
+                            "attnlab fill-mask runs/bert_bible_long/global/seed-1 \"In the beginning God created the "
                             "[MASK] and the earth.\"",
                             exit_code);
   if (!args) return exit_code;
