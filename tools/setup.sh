@@ -5,7 +5,8 @@ set -euo pipefail
 
 packages=(cmake ninja-build g++ libtorch-dev libsentencepiece-dev sentencepiece
           nlohmann-json3-dev libcxxopts-dev libgtest-dev libopenblas0-openmp ccache python3
-          python3-torch python3-sentencepiece)
+          python3-torch python3-sentencepiece
+          chromium python3-pil)  # chromium, python3-pil: the report is checked in a headless browser
 
 missing=()
 for p in "${packages[@]}"; do

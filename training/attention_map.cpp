@@ -4,8 +4,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
+#include <stdexcept>
 
 #include "training/atomic_file.h"
+#include "training/markup.h"
 
 namespace attnlab {
 
@@ -16,42 +18,36 @@ json attention_map_json(const AttentionMap& map) {
           {"source_tokens", map.source_tokens},
           {"output_tokens", map.output_tokens},
           {"reference_tokens", map.reference_tokens},
-          {"weights", map.weights}};
+          {"weights", map.weights},
+          {"gold_columns", map.gold_columns}};
 }
 
-namespace {
-
-std::string xml_escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
+AttentionMap attention_map_from_json(const json& j) {
+  try {
+    AttentionMap map;
+    map.name = j.at("name").get<std::string>();
+    map.source_tokens = j.at("source_tokens").get<std::vector<std::string>>();
+    map.output_tokens = j.at("output_tokens").get<std::vector<std::string>>();
+    map.reference_tokens = j.at("reference_tokens").get<std::vector<std::string>>();
+    map.weights = j.at("weights").get<std::vector<std::vector<double>>>();
+    if (j.contains("gold_columns")) map.gold_columns = j.at("gold_columns").get<std::vector<int64_t>>();
+    return map;
+  } catch (const json::exception& e) {
+    throw std::runtime_error(std::string("not an attention map: ") + e.what());
   }
-  return out;
 }
 
-std::string number(double value, const char* pattern = "%.3f") {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, pattern, value);
-  return buffer;
-}
 
-}  // namespace
-
-std::string attention_map_svg(const AttentionMap& map) {
+std::string attention_map_svg(const AttentionMap& map, bool standalone) {
   const int cell = 18, label = 70;  // pixels: one cell per weight, room for the token labels
   const int rows = static_cast<int>(map.weights.size());
   const int columns = static_cast<int>(map.source_tokens.size());
   const int width = label + columns * cell + 10, height = label + rows * cell + 10;
   std::ostringstream svg;
-  svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
+  svg << "<svg" << (standalone ? " xmlns=\"http://www.w3.org/2000/svg\"" : "") << " width=\"" << width << "\" height=\"" << height
       << "\" font-family=\"monospace\" font-size=\"11\">\n"
       << "<title>" << xml_escape(map.name) << ": attention weights (rows: output tokens, columns: source tokens)"
+      << (map.gold_columns.empty() ? "" : "; outlined: the gold alignment of the reference tokens")
       << "</title>\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
   for (int j = 0; j < columns; ++j) {  // source tokens across the top, written upwards
     const int x = label + j * cell + cell / 2 + 4, y = label - 4;
@@ -66,10 +62,16 @@ std::string attention_map_svg(const AttentionMap& map) {
     for (int j = 0; j < columns && j < static_cast<int>(map.weights[i].size()); ++j) {
       const double w = std::clamp(map.weights[i][j], 0.0, 1.0);
       svg << "<rect x=\"" << label + j * cell << "\" y=\"" << y << "\" width=\"" << cell << "\" height=\"" << cell
-          << "\" fill=\"#08306b\" fill-opacity=\"" << number(w) << "\" stroke=\"#dddddd\" stroke-width=\"0.5\">"
+          << "\" fill=\"#08306b\" fill-opacity=\"" << format_number(w, "%.3f") << "\" stroke=\"#dddddd\" stroke-width=\"0.5\">"
           << "<title>" << xml_escape(token) << " / " << xml_escape(map.source_tokens[j]) << ": "
-          << number(map.weights[i][j], "%.4f") << "</title></rect>\n";
+          << format_number(map.weights[i][j], "%.4f") << "</title></rect>\n";
     }
+  }
+  for (int i = 0; i < rows && i < static_cast<int>(map.gold_columns.size()); ++i) {
+    const int64_t j = map.gold_columns[i];
+    if (j < 0 || j >= columns) continue;
+    svg << "<rect x=\"" << label + j * cell + 1 << "\" y=\"" << label + i * cell + 1 << "\" width=\"" << cell - 2
+        << "\" height=\"" << cell - 2 << "\" fill=\"none\" stroke=\"#e6550d\" stroke-width=\"2\"/>\n";
   }
   svg << "</svg>\n";
   return svg.str();

@@ -16,10 +16,17 @@ struct AttentionMap {
   std::vector<std::string> output_tokens;    // rows: the model's own (decoded) tokens
   std::vector<std::string> reference_tokens; // the gold output, for the reader
   std::vector<std::vector<double>> weights;  // [rows][columns]
+  /// Where the task has a gold alignment: for output row i, the source column the i-th reference
+  /// token comes from (-1: none); empty otherwise. Drawn as an outlined cell.
+  std::vector<int64_t> gold_columns;
 };
 
+/// The map of attention_map_json (std::runtime_error when a field is missing or of the wrong type).
+AttentionMap attention_map_from_json(const json& j);
+
 json attention_map_json(const AttentionMap& map);
-std::string attention_map_svg(const AttentionMap& map);
+/// The heatmap as a standalone SVG document (`standalone` false: an <svg> element to inline in HTML).
+std::string attention_map_svg(const AttentionMap& map, bool standalone = true);
 
 /// Writes <directory>/<name>.json and .svg for every map (atomically, creating the directory).
 void write_attention_maps(const std::vector<AttentionMap>& maps, const std::string& directory);

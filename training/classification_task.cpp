@@ -53,7 +53,7 @@ std::vector<std::string> ClassificationTask::table_metrics(const std::string& sp
   return {"accuracy", "macro_f1", "sentence_attention_accuracy"};  // "–" where a model has no sentence attention
 }
 
-Metrics ClassificationTask::evaluate(const std::string& split) {
+Metrics ClassificationTask::evaluate(const std::string& split, Predictions* predictions) {
   const auto& documents = data_->split(split);
   TORCH_CHECK(!documents.empty(), "classification task: split \"", split, "\" is empty");
   torch::NoGradGuard no_grad;
@@ -70,6 +70,17 @@ Metrics ClassificationTask::evaluate(const std::string& split) {
     nll += torch::nll_loss(out.log_probs, batch.labels, {}, at::Reduction::Sum).item<double>();
     predicted.push_back(out.log_probs.argmax(-1));
     gold.push_back(batch.labels);
+    for (size_t i = start; predictions && i < end; ++i) {  // source: the document; hypothesis: its label
+      const Document& document = documents[order[i]];
+      const int64_t label = predicted.back()[static_cast<int64_t>(i - start)].item<int64_t>();
+      Prediction p;
+      p.id = order[i];
+      for (const auto& sentence : document.sentences) p.source += (p.source.empty() ? "" : " / ") + tokenizer().decode(sentence);
+      p.reference = data_->labels[static_cast<size_t>(document.label)];
+      p.hypothesis = data_->labels[static_cast<size_t>(label)];
+      p.statistics["accuracy"] = ratio_statistics(label == document.label, 1);
+      predictions->push_back(std::move(p));
+    }
     if (out.sentence_weights.defined()) {
       auto known = batch.key_sentence.ge(0);  // [B]
       attended_right += (out.sentence_weights.argmax(-1).eq(batch.key_sentence) & known).sum().item<double>();

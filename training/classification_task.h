@@ -21,7 +21,8 @@ class ClassificationTask : public Task {
   const Tokenizer& tokenizer() const override { return *data_->tokenizer; }
   int64_t train_size() const override;
   TrainLoss train_loss(const std::vector<int64_t>& examples, uint64_t draw_seed) override;
-  Metrics evaluate(const std::string& split) override;
+  using Task::evaluate;
+  Metrics evaluate(const std::string& split, Predictions* predictions) override;
   std::vector<std::string> splits() const override { return data_->split_names(); }
   std::vector<std::string> metric_names(const std::string& split) const override;
   std::vector<std::string> table_metrics(const std::string& split) const override;

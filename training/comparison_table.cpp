@@ -37,9 +37,6 @@ std::vector<Row> rows_of(const ComparisonTable& table) {
   return rows;
 }
 
-bool is_fraction(const std::string& metric) { return metric.find("accuracy") != std::string::npos ||
-                                                      metric.find("exact_match") != std::string::npos; }
-
 std::string format(const char* pattern, double a, double b = 0) {
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, pattern, a, b);
@@ -64,6 +61,19 @@ std::string mean_std_cell(const std::vector<double>& values, bool percent, const
 }
 
 }  // namespace
+
+bool is_fraction_metric(const std::string& metric) {
+  return metric.find("accuracy") != std::string::npos || metric.find("exact_match") != std::string::npos;
+}
+
+int metric_direction(const std::string& metric) {
+  for (const char* lower : {"loss", "ppl", "perplexity", "aer"})
+    if (metric.rfind(lower, 0) == 0) return -1;
+  if (metric.find("entropy") != std::string::npos || metric.find("unigram") != std::string::npos ||
+      metric == "masked_tokens")
+    return 0;
+  return 1;
+}
 
 std::string render_csv(const ComparisonTable& table) {
   std::ostringstream out;
@@ -92,14 +102,14 @@ std::string render_csv(const ComparisonTable& table) {
 std::string render_markdown(const ComparisonTable& table) {
   std::ostringstream out;
   out << "| variant | seeds | params |";
-  for (const auto& m : table.metrics) out << " " << m << (is_fraction(m) ? " %" : "") << " |";
+  for (const auto& m : table.metrics) out << " " << m << (is_fraction_metric(m) ? " %" : "") << " |";
   out << " train s | tokens/s |\n|---|---:|---:|";
   for (size_t i = 0; i < table.metrics.size(); ++i) out << "---:|";
   out << "---:|---:|\n";
   for (const auto& row : rows_of(table)) {
     out << "| " << row.variant << " | " << row.seeds << " | " << human_count(row.parameters) << " |";
     for (size_t m = 0; m < table.metrics.size(); ++m) {
-      const bool percent = is_fraction(table.metrics[m]);
+      const bool percent = is_fraction_metric(table.metrics[m]);
       out << " " << mean_std_cell(row.metric_values[m], percent, percent ? "%.1f ± %.1f" : "%.3f ± %.3f") << " |";
     }
     out << " " << mean_std_cell(row.train_seconds, false, "%.0f ± %.0f") << " | "

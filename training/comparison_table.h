@@ -23,6 +23,11 @@ struct ComparisonTable {
   std::vector<RunRecord> runs;
 };
 
+/// Whether a metric is a fraction shown in percent (accuracies, exact match).
+bool is_fraction_metric(const std::string& metric);
+/// +1 where higher is better, -1 where lower is better (loss, perplexity, AER), 0 where neither.
+int metric_direction(const std::string& metric);
+
 std::string render_csv(const ComparisonTable& table);
 std::string render_markdown(const ComparisonTable& table);
 

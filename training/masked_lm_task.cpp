@@ -87,7 +87,39 @@ const std::vector<TextSequence>& MaskedLMTask::evaluation_inputs(const std::stri
   return evaluation_inputs_[split] = std::move(inputs);
 }
 
-Metrics MaskedLMTask::evaluate(const std::string& split) {
+void MaskedLMTask::record_predictions(const std::vector<TextSequence>& sequences, const std::vector<TextSequence>& inputs,
+                                      const std::vector<int64_t>& indices, const TextSequenceBatch& masked,
+                                      const torch::Tensor& top, const torch::Tensor& hit, Predictions* predictions) const {
+  // The selected positions in row-major order, as index() and logits_at() take them: row b owns
+  // the next `selected_in_row[b]` rows of top [N, k] and hit [N, k].
+  const auto selected_in_row = masked.word_start.sum(1);  // [B]
+  const auto& tokenizer = *data_->tokenizer;
+  auto spaced = [](std::string& text, const std::string& piece) { text += (text.empty() ? "" : " ") + piece; };
+  int64_t n = 0;
+  for (size_t b = 0; b < indices.size(); ++b) {
+    const int64_t count = selected_in_row[static_cast<int64_t>(b)].item<int64_t>();
+    const TextSequence &original = sequences[indices[b]], &input = inputs[indices[b]];
+    Prediction p;
+    p.id = indices[b];
+    // source: the pieces as the model read them ([MASK] and the random replacements);
+    // reference: the original pieces at the selected positions; hypothesis: the model's first choice there.
+    for (size_t t = 0; t < input.ids.size(); ++t) {
+      spaced(p.source, tokenizer.piece(input.ids[t]));
+      if (input.word_start[t]) spaced(p.reference, tokenizer.piece(original.ids[t]));
+    }
+    double correct = 0, in_top = 0;
+    for (int64_t i = 0; i < count; ++i, ++n) {
+      spaced(p.hypothesis, tokenizer.piece(top[n][0].item<int64_t>()));
+      correct += hit[n][0].item<bool>();
+      in_top += hit[n].any().item<bool>();
+    }
+    p.statistics["masked_accuracy"] = ratio_statistics(correct, static_cast<double>(count));
+    p.statistics["top5_accuracy"] = ratio_statistics(in_top, static_cast<double>(count));
+    predictions->push_back(std::move(p));
+  }
+}
+
+Metrics MaskedLMTask::evaluate(const std::string& split, Predictions* predictions) {
   const auto& sequences = data_->split(split);
   TORCH_CHECK(!sequences.empty(), "masked LM task: split \"", split, "\" is empty");
   const auto& inputs = evaluation_inputs(split);
@@ -112,6 +144,7 @@ Metrics MaskedLMTask::evaluate(const std::string& split) {
     const auto hit = top.eq(targets_here.unsqueeze(1));                                         // [N, 5]
     correct += hit.select(1, 0).sum().item<double>();
     in_top += hit.any(1).sum().item<double>();
+    if (predictions) record_predictions(sequences, inputs, indices, masked, top, hit, predictions);
     unigram_nll -= unigram_log_probs_.index_select(0, targets_here).sum().item<double>();
     unigram_correct += targets_here.eq(most_frequent_).sum().item<double>();
     targets += N;

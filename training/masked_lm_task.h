@@ -36,7 +36,8 @@ class MaskedLMTask : public Task {
   int64_t train_size() const override;
   TrainLoss train_loss(const std::vector<int64_t>& examples, uint64_t draw_seed) override;
   std::vector<int64_t> train_lengths() const override;
-  Metrics evaluate(const std::string& split) override;
+  using Task::evaluate;
+  Metrics evaluate(const std::string& split, Predictions* predictions) override;
   std::vector<std::string> splits() const override { return data_->split_names(); }
   std::vector<std::string> metric_names(const std::string& split) const override;
   std::vector<std::string> table_metrics(const std::string& split) const override;
@@ -48,6 +49,10 @@ class MaskedLMTask : public Task {
   MaskedLMTaskOptions options_;
   /// Each sequence of `split` as evaluation masks it (drawn on first use, then kept).
   const std::vector<TextSequence>& evaluation_inputs(const std::string& split);
+  /// One prediction per sequence of a batch: top [N, k] and hit [N, k] over the selected positions.
+  void record_predictions(const std::vector<TextSequence>& sequences, const std::vector<TextSequence>& inputs,
+                          const std::vector<int64_t>& indices, const TextSequenceBatch& masked, const torch::Tensor& top,
+                          const torch::Tensor& hit, Predictions* predictions) const;
 
   std::map<std::string, std::vector<TextSequence>> evaluation_inputs_;  // ids masked; word_start = selected
   torch::Tensor unigram_log_probs_;  // [V] log p(token) of the training tokens, add-one smoothed

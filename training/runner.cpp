@@ -5,12 +5,17 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <numeric>
 
 #include "data/text_files.h"
 #include "training/atomic_file.h"
 #include "training/comparison_table.h"
 #include "training/init_from.h"
+#include "training/matmul_flops.h"
 #include "training/parallel_runs.h"
+#include "training/peak_memory.h"
+#include "training/predictions.h"
+#include "training/report.h"
 #include "training/threads.h"
 #include "training/trainer.h"
 
@@ -141,6 +146,7 @@ bool train_run_directory(const std::string& dir, const RunnerOptions& options) {
   const RunConfig config = read_run_config(config_path_of(dir));
   const Variant& variant = config.variant;
   RunLock lock(dir);
+  reset_peak_resident_memory();  // this run's own peak, also after other runs in this process
   auto task = build_task(variant.options, config.seed, run_data_context(dir));
   // A fine-tuned run starts from the other run's weights; a resumed one from its own checkpoint.
   if (!variant.options.init().from().empty() && !fs::exists(Trainer::latest_checkpoint(dir))) {
@@ -171,15 +177,24 @@ bool train_run_directory(const std::string& dir, const RunnerOptions& options) {
   // The final evaluation may decode for minutes: a Ctrl-C there stops it between batches and
   // leaves the run without results.json, so that --resume evaluates it again.
   task->set_stop_flag(options.stop);
+  const auto& eval = variant.options.eval();
   json metrics = json::object();
+  Predictions predictions;  // of the report split, for paired significance tests between variants
   try {
-    for (const auto& split : variant.options.eval().splits()) metrics[split] = task->evaluate(split);
+    for (const auto& split : eval.splits())
+      metrics[split] = task->evaluate(split, split == eval.report_split() ? &predictions : nullptr);
   } catch (const EvaluationStopped&) {
     return false;
   }
-  const auto& eval = variant.options.eval();
+  write_predictions(predictions, (fs::path(dir) / "predictions.jsonl").string());
   write_attention_maps(task->attention_maps(eval.report_split(), eval.attention_maps()),
                        (fs::path(dir) / "attention").string());
+  // The cost of a training step in matrix-product FLOPs (training/matmul_flops.h), on the first
+  // training examples of a batch's size.
+  std::vector<int64_t> first_examples(
+      static_cast<size_t>(std::min(variant.options.train().batch_size(), task->train_size())));
+  std::iota(first_examples.begin(), first_examples.end(), 0);
+  const TrainingStepFlops step_flops = count_training_step_flops(*task, first_examples);
   const TrainerState& s = outcome.state;
   json results = {{"experiment", variant.options.name()},
                   {"variant", variant.name},
@@ -191,6 +206,9 @@ bool train_run_directory(const std::string& dir, const RunnerOptions& options) {
                   {"train_seconds", s.train_seconds},
                   {"elapsed_seconds", s.elapsed_seconds},
                   {"tokens_per_second", s.train_seconds > 0 ? s.tokens / s.train_seconds : 0.0},
+                  {"train_flops_per_token", step_flops.per_token()},
+                  {"train_flops", step_flops.per_token() * s.tokens},
+                  {"peak_rss_bytes", peak_resident_memory_bytes()},
                   {"metrics", metrics}};
   write_file_atomically((fs::path(dir) / "results.json").string(), results.dump(2) + "\n");
   return true;
@@ -235,9 +253,11 @@ void write_comparison_table(const Experiment& experiment, const std::vector<Plan
                         "# " + experiment.name + "\n\nMetrics on the " + table.split +
                             " split: mean ± sample std over seeds. train s: time in training steps; tokens/s: "
                             "target tokens per second of training.\n\n" + markdown);
+  write_report(experiment_dir.string(), (experiment_dir / "report.html").string());
   *options.out << "\n" << experiment.name << " — " << table.split << " split, mean ± std over seeds\n\n"
                << markdown << "\nwritten: " << (experiment_dir / "results.csv").string() << ", "
-               << (experiment_dir / "summary.md").string() << "\n";
+               << (experiment_dir / "summary.md").string() << ", " << (experiment_dir / "report.html").string()
+               << "\n";
 }
 
 RunStatus run_experiment(const Experiment& experiment, const RunnerOptions& options) {

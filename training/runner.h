@@ -1,8 +1,8 @@
 #pragma once
 // Runs an experiment: every variant x seed is built, trained by the shared Trainer,
 // evaluated from its best checkpoint and recorded in its run directory
-//   <out>/<experiment>/<variant>/seed-<n>/ config.json metrics.jsonl checkpoints/ results.json
-// then the comparison table is written to <out>/<experiment>/{results.csv,summary.md}.
+//   <out>/<experiment>/<variant>/seed-<n>/ config.json metrics.jsonl checkpoints/ results.json predictions.jsonl attention/
+// then the comparison is written to <out>/<experiment>/{results.csv,summary.md,report.html}.
 
 #include <atomic>
 #include <iostream>
@@ -62,7 +62,7 @@ std::vector<PlannedRun> plan_runs(const Experiment& experiment, const RunnerOpti
 /// then evaluates the best checkpoint and writes results.json. Returns false if stopped.
 bool train_run_directory(const std::string& dir, const RunnerOptions& options);
 
-/// Writes <out>/<experiment>/results.csv and summary.md from the runs' results.json, and prints the table.
+/// Writes <out>/<experiment>/results.csv, summary.md and report.html from the runs' files, and prints the table.
 void write_comparison_table(const Experiment& experiment, const std::vector<PlannedRun>& runs,
                             const RunnerOptions& options);
 

@@ -133,7 +133,7 @@ std::vector<std::string> Seq2SeqTask::table_metrics(const std::string& split) co
   return names;
 }
 
-Metrics Seq2SeqTask::evaluate(const std::string& split, bool decode) {
+Metrics Seq2SeqTask::measure(const std::string& split, bool decode, Predictions* predictions) {
   const auto& examples = data_->split(split);
   TORCH_CHECK(!examples.empty(), "seq2seq task: split \"", split, "\" is empty");
   torch::NoGradGuard no_grad;
@@ -147,6 +147,17 @@ Metrics Seq2SeqTask::evaluate(const std::string& split, bool decode) {
   const bool word_alignments = has_word_alignments(split);
   AlignmentErrorCounts attention_aer, diagonal_aer;
   std::vector<std::string> hypotheses, references;  // texts, for BLEU and chrF
+  auto spaced_pieces = [&](const std::vector<int64_t>& ids) {
+    std::string text;
+    for (int64_t id : ids) text += (text.empty() ? "" : " ") + data_->tokenizer->piece(id);
+    return text;
+  };
+  auto output_ids = [](const torch::Tensor& row) {  // [L] -> the ids before the first EOS
+    std::vector<int64_t> ids;
+    auto values = row.accessor<int64_t, 1>();
+    for (int64_t t = 0; t < values.size(0) && values[t] != kEos && values[t] != kPad; ++t) ids.push_back(values[t]);
+    return ids;
+  };
 
   // Batches of similar source lengths: a batch decodes until its longest source's step limit,
   // so mixing lengths would make every short verse wait for the longest one. Corpus metrics
@@ -192,6 +203,7 @@ Metrics Seq2SeqTask::evaluate(const std::string& split, bool decode) {
     // The model's own outputs, greedy or by beam search.
     if (!decode) continue;
     auto hyp = decode_outputs(batch);  // [B, L]
+    const size_t first_hypothesis = hypotheses.size();
     if (data_->has_text) {
       for (size_t b = 0; b < indices.size(); ++b) {
         auto row = hyp[static_cast<int64_t>(b)].contiguous();
@@ -200,6 +212,7 @@ Metrics Seq2SeqTask::evaluate(const std::string& split, bool decode) {
         references.push_back(examples[indices[b]].target_text);
       }
     }
+    const auto hyp_ids = hyp;  // [B, L], before padding to the target length
     const int64_t T = batch.target_out.size(1), L = hyp.size(1);
     if (L < T) hyp = torch::constant_pad_nd(hyp, {0, T - L}, kPad);  // [B, >= T]
     auto correct = hyp.narrow(1, 0, T).eq(batch.target_out) & target_mask;  // [B, T]
@@ -216,6 +229,24 @@ Metrics Seq2SeqTask::evaluate(const std::string& split, bool decode) {
       bucket_tokens[k] += n_target[b];
       bucket_exact[k] += is_exact[b];
       bucket_examples[k] += 1;
+      if (!predictions) continue;
+      const auto& ex = examples[indices[b]];
+      Prediction p;
+      p.id = indices[b];
+      p.statistics["exact_match"] = ratio_statistics(is_exact[b], 1);
+      p.statistics["token_accuracy"] = ratio_statistics(static_cast<double>(n_correct[b]), static_cast<double>(n_target[b]));
+      if (data_->has_text) {
+        p.source = ex.source_text;
+        p.reference = ex.target_text;
+        p.hypothesis = hypotheses[first_hypothesis + static_cast<size_t>(b)];
+        p.statistics["bleu"] = bleu_statistics(p.hypothesis, p.reference);
+        p.statistics["chrf"] = chrf_statistics(p.hypothesis, p.reference);
+      } else {  // synthetic symbols: the tokens, spaced
+        p.source = spaced_pieces(ex.source);
+        p.reference = spaced_pieces(ex.target);
+        p.hypothesis = spaced_pieces(output_ids(hyp_ids[b]));
+      }
+      predictions->push_back(std::move(p));
     }
   }
 
@@ -310,6 +341,8 @@ std::vector<AttentionMap> Seq2SeqTask::attention_maps(const std::string& split, 
     map.name = split + "-" + std::to_string(b);
     map.source_tokens = pieces(ex.source);
     map.reference_tokens = pieces(ex.target);
+    if (std::any_of(ex.alignment.begin(), ex.alignment.end(), [](int64_t j) { return j >= 0; }))
+      map.gold_columns = ex.alignment;
     // Rows: the decoded tokens up to and including the first EOS.
     const int64_t rows = std::min(hyp.lengths[b].item<int64_t>() + 1, hyp.tokens.size(1));
     auto weights = hyp.attention[b].narrow(0, 0, rows).narrow(1, 0, static_cast<int64_t>(ex.source.size()))

@@ -42,8 +42,13 @@ class Seq2SeqTask : public Task {
   TrainLoss train_loss(const std::vector<int64_t>& examples, uint64_t draw_seed) override;
   /// The longer of source and target (+ EOS) of each training example.
   std::vector<int64_t> train_lengths() const override;
-  Metrics evaluate(const std::string& split) override { return evaluate(split, true); }
-  Metrics validate(const std::string& split) override { return evaluate(split, decode_in_validation()); }
+  using Task::evaluate;
+  /// Per example: the source and reference texts, the decoded hypothesis, and the statistics of
+  /// exact_match, token_accuracy and (text) bleu and chrf.
+  Metrics evaluate(const std::string& split, Predictions* predictions) override {
+    return measure(split, true, predictions);
+  }
+  Metrics validate(const std::string& split) override { return measure(split, decode_in_validation(), nullptr); }
   std::vector<std::string> splits() const override;
   std::vector<std::string> metric_names(const std::string& split) const override { return metric_names(split, true); }
   std::vector<std::string> validation_metric_names(const std::string& split) const override {
@@ -60,7 +65,7 @@ class Seq2SeqTask : public Task {
   std::vector<std::string> filled_buckets(const std::string& split) const;
   int64_t bucket_of(int64_t source_length) const;
   /// The metrics of a split, with or without decoding the model's own outputs.
-  Metrics evaluate(const std::string& split, bool decode);
+  Metrics measure(const std::string& split, bool decode, Predictions* predictions);
   std::vector<std::string> metric_names(const std::string& split, bool decode) const;
   bool decode_in_validation() const { return eval_.training_validation() == "full"; }
   /// Whether some example of `split` has gold word alignments (then AER applies).

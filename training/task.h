@@ -14,6 +14,7 @@
 
 #include "tokenizers/tokenizer.h"
 #include "training/attention_map.h"
+#include "training/predictions.h"
 
 namespace attnlab {
 
@@ -63,8 +64,11 @@ class Task {
   /// Each training example's size in tokens, for batching by a token budget; empty if the
   /// task does not batch that way.
   virtual std::vector<int64_t> train_lengths() const { return {}; }
-  /// Metrics of the model (in eval mode) on a split; "loss" is always among them.
-  virtual Metrics evaluate(const std::string& split) = 0;
+  /// Metrics of the model (in eval mode) on a split; "loss" is always among them. With
+  /// `predictions`, also each example's outcome and the statistics of its metrics
+  /// (training/predictions.h), at least for the table's accuracy-like metrics, BLEU and chrF.
+  virtual Metrics evaluate(const std::string& split, Predictions* predictions) = 0;
+  Metrics evaluate(const std::string& split) { return evaluate(split, nullptr); }
   /// Names of the splits evaluate() takes.
   virtual std::vector<std::string> splits() const = 0;
   /// Exactly the metric names evaluate(split) returns, known before training.

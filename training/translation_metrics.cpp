@@ -96,6 +96,10 @@ void check_references(const std::vector<std::string>& hypotheses, const std::vec
       throw std::invalid_argument(std::string(metric) + ": reference " + std::to_string(i + 1) + " is empty");
 }
 
+void add_to(std::vector<double>& sum, const std::vector<double>& values) {
+  for (size_t i = 0; i < sum.size(); ++i) sum[i] += values[i];
+}
+
 }  // namespace
 
 std::string tokenize_13a(const std::string& text) {
@@ -139,23 +143,35 @@ std::string tokenize_13a(const std::string& text) {
   return code_points_to_utf8(joined);
 }
 
-BleuScore corpus_bleu(const std::vector<std::string>& hypotheses, const std::vector<std::string>& references) {
-  check_references(hypotheses, references, "BLEU");
+std::vector<double> bleu_statistics(const std::string& hypothesis, const std::string& reference) {
   constexpr size_t kOrder = 4;
-  BleuScore bleu;
-  for (size_t i = 0; i < hypotheses.size(); ++i) {
-    const auto hyp = words_13a(hypotheses[i]), ref = words_13a(references[i]);
-    bleu.hypothesis_length += static_cast<int64_t>(hyp.size());
-    bleu.reference_length += static_cast<int64_t>(ref.size());
-    for (size_t n = 1; n <= kOrder; ++n) {
-      const auto hyp_counts = word_ngrams(hyp, n), ref_counts = word_ngrams(ref, n);
-      for (const auto& [ngram, count] : hyp_counts) {
-        auto found = ref_counts.find(ngram);
-        if (found != ref_counts.end()) bleu.correct[n - 1] += std::min(count, found->second);
-      }
-      bleu.total[n - 1] += std::max<int64_t>(0, static_cast<int64_t>(hyp.size()) - static_cast<int64_t>(n) + 1);
+  std::vector<double> stats(kBleuStatistics, 0.0);  // correct[4], total[4], hypothesis length, reference length
+  const auto hyp = words_13a(hypothesis), ref = words_13a(reference);
+  for (size_t n = 1; n <= kOrder; ++n) {
+    const auto hyp_counts = word_ngrams(hyp, n), ref_counts = word_ngrams(ref, n);
+    for (const auto& [ngram, count] : hyp_counts) {
+      auto found = ref_counts.find(ngram);
+      if (found != ref_counts.end()) stats[n - 1] += static_cast<double>(std::min(count, found->second));
     }
+    stats[kOrder + n - 1] = static_cast<double>(std::max<int64_t>(0, static_cast<int64_t>(hyp.size()) - static_cast<int64_t>(n) + 1));
   }
+  stats[2 * kOrder] = static_cast<double>(hyp.size());
+  stats[2 * kOrder + 1] = static_cast<double>(ref.size());
+  return stats;
+}
+
+BleuScore bleu_from_statistics(const std::vector<double>& stats) {
+  constexpr size_t kOrder = 4;
+  if (stats.size() != kBleuStatistics)
+    throw std::invalid_argument("BLEU: " + std::to_string(stats.size()) + " statistics, expected " +
+                                std::to_string(kBleuStatistics));
+  BleuScore bleu;
+  for (size_t n = 0; n < kOrder; ++n) {
+    bleu.correct[n] = static_cast<int64_t>(stats[n]);
+    bleu.total[n] = static_cast<int64_t>(stats[kOrder + n]);
+  }
+  bleu.hypothesis_length = static_cast<int64_t>(stats[2 * kOrder]);
+  bleu.reference_length = static_cast<int64_t>(stats[2 * kOrder + 1]);
   const double sys = static_cast<double>(bleu.hypothesis_length), ref = static_cast<double>(bleu.reference_length);
   bleu.brevity_penalty = sys < ref ? (sys > 0 ? std::exp(1.0 - ref / sys) : 0.0) : 1.0;
   // No n-gram matched at all: 0 (sacreBLEU's early stop).
@@ -180,12 +196,17 @@ BleuScore corpus_bleu(const std::vector<std::string>& hypotheses, const std::vec
   return bleu;
 }
 
-double corpus_chrf(const std::vector<std::string>& hypotheses, const std::vector<std::string>& references) {
-  check_references(hypotheses, references, "chrF");
+BleuScore corpus_bleu(const std::vector<std::string>& hypotheses, const std::vector<std::string>& references) {
+  check_references(hypotheses, references, "BLEU");
+  std::vector<double> summed(kBleuStatistics, 0.0);
+  for (size_t i = 0; i < hypotheses.size(); ++i) add_to(summed, bleu_statistics(hypotheses[i], references[i]));
+  return bleu_from_statistics(summed);
+}
+
+std::vector<double> chrf_statistics(const std::string& hypothesis, const std::string& reference) {
   constexpr size_t kOrder = 6;
-  constexpr double kBeta = 2.0;
-  // Per order: hypothesis n-grams, reference n-grams, matches (min of the counts).
-  std::array<double, kOrder> hyp_total{}, ref_total{}, matches{};
+  // Per order n: hypothesis n-grams, reference n-grams, matches (min of the counts).
+  std::vector<double> stats(kChrfStatistics, 0.0);
   auto without_space = [](const std::string& text) {
     std::u32string chars;
     for (char32_t c : utf8_to_code_points(text))
@@ -197,30 +218,38 @@ double corpus_chrf(const std::vector<std::string>& hypotheses, const std::vector
     for (size_t i = 0; i + n <= chars.size(); ++i) ++counts[chars.substr(i, n)];
     return counts;
   };
-  for (size_t i = 0; i < hypotheses.size(); ++i) {
-    const auto hyp = without_space(hypotheses[i]), ref = without_space(references[i]);
-    for (size_t n = 1; n <= kOrder; ++n) {
-      const auto hyp_counts = char_ngrams(hyp, n), ref_counts = char_ngrams(ref, n);
-      int64_t hyp_count = 0, match = 0, ref_count = 0;
-      for (const auto& [ngram, count] : hyp_counts) {
-        hyp_count += count;
-        auto found = ref_counts.find(ngram);
-        if (found != ref_counts.end()) match += std::min(count, found->second);
-      }
-      for (const auto& entry : ref_counts) ref_count += entry.second;
-      // sacreBLEU counts no hypothesis n-grams of an order the reference has none of.
-      hyp_total[n - 1] += ref_counts.empty() ? 0 : static_cast<double>(hyp_count);
-      ref_total[n - 1] += static_cast<double>(ref_count);
-      matches[n - 1] += static_cast<double>(match);
+  const auto hyp = without_space(hypothesis), ref = without_space(reference);
+  for (size_t n = 1; n <= kOrder; ++n) {
+    const auto hyp_counts = char_ngrams(hyp, n), ref_counts = char_ngrams(ref, n);
+    int64_t hyp_count = 0, match = 0, ref_count = 0;
+    for (const auto& [ngram, count] : hyp_counts) {
+      hyp_count += count;
+      auto found = ref_counts.find(ngram);
+      if (found != ref_counts.end()) match += std::min(count, found->second);
     }
+    for (const auto& entry : ref_counts) ref_count += entry.second;
+    // sacreBLEU counts no hypothesis n-grams of an order the reference has none of.
+    stats[3 * (n - 1)] = ref_counts.empty() ? 0 : static_cast<double>(hyp_count);
+    stats[3 * (n - 1) + 1] = static_cast<double>(ref_count);
+    stats[3 * (n - 1) + 2] = static_cast<double>(match);
   }
+  return stats;
+}
+
+double chrf_from_statistics(const std::vector<double>& stats) {
+  constexpr size_t kOrder = 6;
+  constexpr double kBeta = 2.0;
+  if (stats.size() != kChrfStatistics)
+    throw std::invalid_argument("chrF: " + std::to_string(stats.size()) + " statistics, expected " +
+                                std::to_string(kChrfStatistics));
   // Precision and recall averaged over the orders both sides have, then F_β.
   double precision = 0, recall = 0;
   int orders = 0;
   for (size_t n = 0; n < kOrder; ++n) {
-    if (hyp_total[n] > 0 && ref_total[n] > 0) {
-      precision += matches[n] / hyp_total[n];
-      recall += matches[n] / ref_total[n];
+    const double hyp_total = stats[3 * n], ref_total = stats[3 * n + 1], matches = stats[3 * n + 2];
+    if (hyp_total > 0 && ref_total > 0) {
+      precision += matches / hyp_total;
+      recall += matches / ref_total;
       ++orders;
     }
   }
@@ -230,6 +259,13 @@ double corpus_chrf(const std::vector<std::string>& hypotheses, const std::vector
   if (precision + recall == 0) return 0.0;
   const double factor = kBeta * kBeta;
   return 100.0 * (1 + factor) * precision * recall / (factor * precision + recall);
+}
+
+double corpus_chrf(const std::vector<std::string>& hypotheses, const std::vector<std::string>& references) {
+  check_references(hypotheses, references, "chrF");
+  std::vector<double> summed(kChrfStatistics, 0.0);
+  for (size_t i = 0; i < hypotheses.size(); ++i) add_to(summed, chrf_statistics(hypotheses[i], references[i]));
+  return chrf_from_statistics(summed);
 }
 
 }  // namespace attnlab

@@ -27,6 +27,20 @@ struct BleuScore {
   int64_t hypothesis_length = 0, reference_length = 0;  // 13a tokens over the corpus
 };
 
+/// Corpus metrics are functions of statistics summed over sentences; one sentence's statistics
+/// are what a paired bootstrap resamples. BLEU: matched and total n-grams for n = 1..4, then the
+/// hypothesis and reference lengths (13a tokens).
+constexpr size_t kBleuStatistics = 10;
+std::vector<double> bleu_statistics(const std::string& hypothesis, const std::string& reference);
+/// BLEU of statistics summed over a corpus (kBleuStatistics values, else std::invalid_argument).
+BleuScore bleu_from_statistics(const std::vector<double>& summed);
+
+/// chrF: for each character n-gram order n = 1..6, hypothesis n-grams, reference n-grams, matches.
+constexpr size_t kChrfStatistics = 18;
+std::vector<double> chrf_statistics(const std::string& hypothesis, const std::string& reference);
+/// chrF of statistics summed over a corpus (kChrfStatistics values, else std::invalid_argument).
+double chrf_from_statistics(const std::vector<double>& summed);
+
 /// Corpus BLEU of hypotheses[i] against references[i] (same count, else std::invalid_argument).
 BleuScore corpus_bleu(const std::vector<std::string>& hypotheses, const std::vector<std::string>& references);
 

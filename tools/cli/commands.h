@@ -20,5 +20,6 @@ int tokenizer_command(int argc, char** argv);
 int doctor_command(int argc, char** argv);
 int fill_mask_command(int argc, char** argv);
 int export_command(int argc, char** argv);
+int report_command(int argc, char** argv);
 
 }  // namespace attnlab::cli

@@ -19,6 +19,7 @@ struct Command {
 
 const Command kCommands[] = {
     {"run", attnlab::cli::run_command, "train and evaluate every variant x seed of an experiment, print the table"},
+    {"report", attnlab::cli::report_command, "write an experiment's comparison report (HTML: statistics, cost, curves, attention)"},
     {"validate", attnlab::cli::validate_command, "check an experiment file and print each variant's resolved config"},
     {"eval", attnlab::cli::eval_command, "re-evaluate a trained run from its best checkpoint"},
     {"translate", attnlab::cli::decode_command, "translate source lines from stdin with a trained run (beam search)"},
