@@ -62,6 +62,14 @@ struct DecoderStep {
   torch::Tensor attention;  // [R, S], or undefined
 };
 
+/// One attention of a model over a batch, every head, for maps of every layer and head.
+struct LayerAttention {
+  std::string name;         // e.g. "cross-attention, layer 2"
+  bool query_is_source;     // rows: source positions (encoder self-attention) or target positions
+  bool key_is_source;       // columns: source or target positions
+  torch::Tensor weights;    // [B, H, Tq, Tk] over all keys
+};
+
 class Seq2SeqModelImpl : public torch::nn::Module {
  public:
   /// Teacher forcing: target_in [B, T] (BOS y1..yn) -> log-probabilities of y1..yn EOS.
@@ -76,6 +84,13 @@ class Seq2SeqModelImpl : public torch::nn::Module {
   }
   /// Whether forward() and greedy() return attention weights.
   virtual bool has_attention() const = 0;
+  /// Teacher forcing that returns every attention of a model with several layers or heads, each
+  /// head apart; empty for a model whose forward() attention is all it has.
+  virtual std::vector<LayerAttention> every_attention(const torch::Tensor& /*source*/,
+                                                      const torch::Tensor& /*source_lengths*/,
+                                                      const torch::Tensor& /*target_in*/) {
+    return {};
+  }
   /// Encodes the source and returns the state before the first target token.
   virtual std::unique_ptr<DecoderState> start_decoding(const torch::Tensor& source,
                                                        const torch::Tensor& source_lengths) = 0;

@@ -117,6 +117,24 @@ Seq2SeqOutput TransformerSeq2SeqImpl::forward_with_attention(const torch::Tensor
   return out;
 }
 
+std::vector<LayerAttention> TransformerSeq2SeqImpl::every_attention(const torch::Tensor& source,
+                                                                    const torch::Tensor& source_lengths,
+                                                                    const torch::Tensor& target_in) {
+  TransformerAttention all;
+  forward_with_attention(source, source_lengths, target_in, &all);
+  const int64_t S = source.size(1), T = target_in.size(1);
+  std::vector<LayerAttention> out;
+  auto add = [&](const std::vector<AttentionOutput>& layers, const std::string& kind, bool query_source, bool key_source) {
+    for (size_t l = 0; l < layers.size(); ++l)
+      out.push_back({kind + ", layer " + std::to_string(l + 1), query_source, key_source,
+                     dense_head_weights(layers[l], key_source ? S : T)});  // [B, H, Tq, Tk]
+  };
+  add(all.encoder_self, "encoder self-attention", true, true);
+  add(all.decoder_self, "decoder self-attention", false, false);
+  add(all.cross, "cross-attention", false, true);
+  return out;
+}
+
 Seq2SeqOutput TransformerSeq2SeqImpl::forward(const torch::Tensor& source, const torch::Tensor& source_lengths,
                                               const torch::Tensor& target_in) {
   return forward_with_attention(source, source_lengths, target_in, nullptr);

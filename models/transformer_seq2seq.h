@@ -95,6 +95,9 @@ class TransformerSeq2SeqImpl : public Seq2SeqModelImpl {
   DecoderStep decode_next(DecoderState& state, const torch::Tensor& previous_tokens) override;
   std::unique_ptr<DecoderState> state_from_tensors(const std::vector<torch::Tensor>& tensors) override;
   bool has_attention() const override { return true; }
+  /// Every layer's encoder self-, decoder self- and cross-attention, every head.
+  std::vector<LayerAttention> every_attention(const torch::Tensor& source, const torch::Tensor& source_lengths,
+                                              const torch::Tensor& target_in) override;
 
   /// Teacher forcing that also returns the attention of every layer and head.
   Seq2SeqOutput forward_with_attention(const torch::Tensor& source, const torch::Tensor& source_lengths,

@@ -56,6 +56,18 @@ torch::Tensor dense_weights(const AttentionOutput& output, int64_t key_steps) {
   return dense_weights(output, torch::zeros({1, key_steps}, output.weights.options().dtype(torch::kBool)));
 }
 
+torch::Tensor dense_head_weights(const AttentionOutput& output, int64_t key_steps) {
+  if (!output.head_weights.defined()) return dense_weights(output, key_steps).unsqueeze(1);  // [B, 1, Tq, Tk]
+  std::vector<torch::Tensor> heads;
+  for (int64_t h = 0; h < output.head_weights.size(1); ++h) {
+    AttentionOutput head;
+    head.weights = output.head_weights.select(1, h);  // [B, Tq, W]
+    head.positions = output.positions;                // shared by the heads
+    heads.push_back(dense_weights(head, key_steps));  // [B, Tq, Tk]
+  }
+  return torch::stack(heads, 1);  // [B, H, Tq, Tk]
+}
+
 namespace {
 /// The key_padding_mask of `memory`, or all false [B, Tk] when it has none.
 torch::Tensor key_padding_mask_or_none(const AttentionMemory& memory) {

@@ -84,6 +84,9 @@ void check_attention_shapes(const AttentionQuery& query, const AttentionMemory& 
 torch::Tensor dense_weights(const AttentionOutput& output, const torch::Tensor& keys_like);
 /// The same for a known number of keys (eager code and tests).
 torch::Tensor dense_weights(const AttentionOutput& output, int64_t key_steps);
+/// Every head's weights over all `key_steps` keys: [B, H, Tq, Tk] (H = 1 when the attention has
+/// no per-head weights), for inspection and maps.
+torch::Tensor dense_head_weights(const AttentionOutput& output, int64_t key_steps);
 
 /// Two memories one after the other along the key steps (a decoder's cache of earlier steps
 /// followed by the new ones); an undefined key_padding_mask counts as nothing masked.

@@ -14,7 +14,10 @@ namespace attnlab {
 namespace fs = std::filesystem;
 
 json attention_map_json(const AttentionMap& map) {
+  json panels = json::array();
+  for (const auto& panel : map.panels) panels.push_back(attention_map_json(panel));
   return {{"name", map.name},
+          {"panels", panels},
           {"source_tokens", map.source_tokens},
           {"output_tokens", map.output_tokens},
           {"reference_tokens", map.reference_tokens},
@@ -31,20 +34,21 @@ AttentionMap attention_map_from_json(const json& j) {
     map.reference_tokens = j.at("reference_tokens").get<std::vector<std::string>>();
     map.weights = j.at("weights").get<std::vector<std::vector<double>>>();
     if (j.contains("gold_columns")) map.gold_columns = j.at("gold_columns").get<std::vector<int64_t>>();
+    if (j.contains("panels"))
+      for (const auto& panel : j.at("panels")) map.panels.push_back(attention_map_from_json(panel));
     return map;
   } catch (const json::exception& e) {
     throw std::runtime_error(std::string("not an attention map: ") + e.what());
   }
 }
 
-
-std::string attention_map_svg(const AttentionMap& map, bool standalone) {
-  const int cell = 18, label = 70;  // pixels: one cell per weight, room for the token labels
+std::string attention_map_svg(const AttentionMap& map, const HeatmapStyle& style) {
+  const int cell = style.cell, label = 70;  // pixels: one cell per weight, room for the token labels
   const int rows = static_cast<int>(map.weights.size());
   const int columns = static_cast<int>(map.source_tokens.size());
   const int width = label + columns * cell + 10, height = label + rows * cell + 10;
   std::ostringstream svg;
-  svg << "<svg" << (standalone ? " xmlns=\"http://www.w3.org/2000/svg\"" : "") << " width=\"" << width << "\" height=\"" << height
+  svg << "<svg" << (style.standalone ? " xmlns=\"http://www.w3.org/2000/svg\"" : "") << " width=\"" << width << "\" height=\"" << height
       << "\" font-family=\"monospace\" font-size=\"11\">\n"
       << "<title>" << xml_escape(map.name) << ": attention weights (rows: output tokens, columns: source tokens)"
       << (map.gold_columns.empty() ? "" : "; outlined: the gold alignment of the reference tokens")
@@ -62,8 +66,12 @@ std::string attention_map_svg(const AttentionMap& map, bool standalone) {
     for (int j = 0; j < columns && j < static_cast<int>(map.weights[i].size()); ++j) {
       const double w = std::clamp(map.weights[i][j], 0.0, 1.0);
       svg << "<rect x=\"" << label + j * cell << "\" y=\"" << y << "\" width=\"" << cell << "\" height=\"" << cell
-          << "\" fill=\"#08306b\" fill-opacity=\"" << format_number(w, "%.3f") << "\" stroke=\"#dddddd\" stroke-width=\"0.5\">"
-          << "<title>" << xml_escape(token) << " / " << xml_escape(map.source_tokens[j]) << ": "
+          << "\" fill=\"#08306b\" fill-opacity=\"" << format_number(w, "%.3f") << "\" stroke=\"#dddddd\" stroke-width=\"0.5\"";
+      if (!style.cell_titles) {
+        svg << "/>\n";
+        continue;
+      }
+      svg << "><title>" << xml_escape(token) << " / " << xml_escape(map.source_tokens[j]) << ": "
           << format_number(map.weights[i][j], "%.4f") << "</title></rect>\n";
     }
   }

@@ -163,6 +163,47 @@ Metrics MaskedLMTask::evaluate(const std::string& split, Predictions* prediction
   return m;
 }
 
+std::vector<AttentionMap> MaskedLMTask::attention_maps(const std::string& split, int64_t count) {
+  const auto& inputs = evaluation_inputs(split);
+  const auto& sequences = data_->split(split);
+  count = std::min<int64_t>(count, static_cast<int64_t>(inputs.size()));
+  torch::NoGradGuard no_grad;
+  EvalModeGuard eval_mode(*model_);
+  const auto& tokenizer = *data_->tokenizer;
+  auto as_rows = [](const torch::Tensor& weights) {  // [T, T] -> rows
+    auto w = weights.to(torch::kDouble).contiguous();
+    std::vector<std::vector<double>> rows;
+    for (int64_t i = 0; i < w.size(0); ++i) rows.emplace_back(w[i].data_ptr<double>(), w[i].data_ptr<double>() + w.size(1));
+    return rows;
+  };
+  std::vector<AttentionMap> maps;
+  for (int64_t b = 0; b < count; ++b) {
+    auto batch = make_text_sequence_batch(inputs, {b});  // [1, T]
+    const auto encoding = model_->encoder->forward(batch.ids, batch.segments, /*with_attention=*/true);
+    const int64_t T = batch.ids.size(1), shown = std::min(T, kMapTokens);
+    AttentionMap map;
+    map.name = split + "-" + std::to_string(b);
+    for (int64_t t = 0; t < shown; ++t) {
+      map.source_tokens.push_back(tokenizer.piece(inputs[static_cast<size_t>(b)].ids[static_cast<size_t>(t)]));
+      map.reference_tokens.push_back(tokenizer.piece(sequences[static_cast<size_t>(b)].ids[static_cast<size_t>(t)]));
+    }
+    map.output_tokens = map.source_tokens;
+    for (size_t l = 0; l < encoding.attention.size(); ++l) {
+      auto heads = dense_head_weights(encoding.attention[l], T)[0].narrow(1, 0, shown).narrow(2, 0, shown);  // [H, t, t]
+      if (l + 1 == encoding.attention.size()) map.weights = as_rows(heads.mean(0));
+      for (int64_t h = 0; h < heads.size(0); ++h) {
+        AttentionMap panel;
+        panel.name = "self-attention, layer " + std::to_string(l + 1) + (heads.size(0) > 1 ? ", head " + std::to_string(h + 1) : "");
+        panel.source_tokens = panel.output_tokens = map.source_tokens;
+        panel.weights = as_rows(heads[h]);
+        map.panels.push_back(std::move(panel));
+      }
+    }
+    maps.push_back(std::move(map));
+  }
+  return maps;
+}
+
 MaskedLogits masked_logits_of(BertMaskedLMImpl& model) {
   return [&model](const torch::Tensor& ids, const torch::Tensor& segments, const torch::Tensor& selected) {
     EvalModeGuard eval_mode(model);

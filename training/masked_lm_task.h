@@ -41,6 +41,10 @@ class MaskedLMTask : public Task {
   std::vector<std::string> splits() const override { return data_->split_names(); }
   std::vector<std::string> metric_names(const std::string& split) const override;
   std::vector<std::string> table_metrics(const std::string& split) const override;
+  /// Self-attention of the first sequences of `split` as evaluation masks them, over their first
+  /// kMapTokens pieces: the last layer's head average, and every layer and head as panels.
+  std::vector<AttentionMap> attention_maps(const std::string& split, int64_t count) override;
+  static constexpr int64_t kMapTokens = 24;
 
  private:
   std::shared_ptr<MonolingualData> data_;

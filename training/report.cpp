@@ -420,7 +420,9 @@ std::string attention_section(const std::vector<VariantRuns>& variants) {
   }
   html << "<p>The same examples of the report split for every variant (its first seed): a row per output "
           "token the model decoded, a column per source token; darker is more weight. Where the task has a gold "
-          "alignment, the reference token's source position is outlined in orange.</p>\n";
+          "alignment, the reference token's source position is outlined in orange. Models with several layers "
+          "or heads show the average of the last layer's heads (cross-attention for an encoder-decoder); every "
+          "layer and head of the first example unfolds below its map.</p>\n";
   for (const auto& name : names) {
     html << "<h3>" << xml_escape(name) << "</h3>\n<div class=\"maps\">\n";
     for (const auto& variant : variants) {
@@ -430,13 +432,22 @@ std::string attention_section(const std::vector<VariantRuns>& variants) {
       if (found == maps.end()) {
         html << "<div class=\"note\">no attention</div>";
       } else {
-        html << attention_map_svg(*found, false);
+        html << attention_map_svg(*found, {false, 18, true});
         std::string reference;
         for (const auto& t : found->reference_tokens) reference += (reference.empty() ? "" : " ") + t;
         html << "<figcaption><b>" << xml_escape(variant.name) << "</b> (seed " << variant.runs.front().seed
              << ")<br/><small>reference: " << xml_escape(reference) << "</small></figcaption>";
       }
       if (found == maps.end()) html << "<figcaption><b>" << xml_escape(variant.name) << "</b></figcaption>";
+      // Every layer and head, folded: for the first example only, drawn compactly, to keep the page light.
+      if (found != maps.end() && !found->panels.empty() && name == names.front()) {
+        html << "<details><summary>every layer and head (" << found->panels.size() << " maps)</summary>\n"
+             << "<div class=\"maps\">\n";
+        for (const auto& panel : found->panels)
+          html << "<figure>" << attention_map_svg(panel, {false, 10, false}) << "<figcaption>" << xml_escape(panel.name)
+               << "</figcaption></figure>\n";
+        html << "</div></details>";
+      }
       html << "</figure>\n";
     }
     html << "</div>\n";

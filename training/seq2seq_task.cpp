@@ -315,6 +315,37 @@ torch::Tensor Seq2SeqTask::decode_outputs(const Seq2SeqBatch& batch) {
   return tokens;
 }
 
+void Seq2SeqTask::add_layer_panels(const Seq2SeqBatch& batch, const torch::Tensor& decoded,
+                                   std::vector<AttentionMap>& maps) {
+  // Teacher forcing on the model's own output reproduces the greedy pass's attention, row by row.
+  auto bos = torch::full({decoded.size(0), 1}, kBos, torch::kLong);
+  auto target_in = torch::cat({bos, decoded.narrow(1, 0, decoded.size(1) - 1)}, 1);  // [B, L]
+  const auto layers = model_->every_attention(batch.source, batch.source_lengths, target_in);
+  for (size_t b = 0; b < maps.size(); ++b) {
+    auto& map = maps[b];
+    const auto rows_of = [&](bool source) { return source ? map.source_tokens : map.output_tokens; };
+    for (const auto& layer : layers) {
+      const auto rows = rows_of(layer.query_is_source), columns = rows_of(layer.key_is_source);
+      auto weights = layer.weights[static_cast<int64_t>(b)]  // [H, Tq, Tk]
+                         .narrow(1, 0, static_cast<int64_t>(rows.size()))
+                         .narrow(2, 0, static_cast<int64_t>(columns.size()))
+                         .to(torch::kDouble)
+                         .contiguous();
+      for (int64_t h = 0; h < weights.size(0); ++h) {
+        AttentionMap panel;
+        panel.name = layer.name + (weights.size(0) > 1 ? ", head " + std::to_string(h + 1) : "");
+        panel.output_tokens = rows;
+        panel.source_tokens = columns;
+        for (int64_t i = 0; i < weights.size(1); ++i) {
+          auto row = weights[h][i];
+          panel.weights.emplace_back(row.data_ptr<double>(), row.data_ptr<double>() + row.numel());
+        }
+        map.panels.push_back(std::move(panel));
+      }
+    }
+  }
+}
+
 std::vector<AttentionMap> Seq2SeqTask::attention_maps(const std::string& split, int64_t count) {
   const auto& examples = data_->split(split);
   count = std::min<int64_t>(count, static_cast<int64_t>(examples.size()));
@@ -354,6 +385,7 @@ std::vector<AttentionMap> Seq2SeqTask::attention_maps(const std::string& split, 
     }
     maps.push_back(std::move(map));
   }
+  add_layer_panels(batch, hyp.tokens, maps);
   return maps;
 }
 

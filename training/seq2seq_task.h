@@ -73,6 +73,9 @@ class Seq2SeqTask : public Task {
   /// The model's outputs for a batch, greedy or by beam search (eval.beam): [B, L] ids, the
   /// first EOS included, kPad after it.
   torch::Tensor decode_outputs(const Seq2SeqBatch& batch);
+  /// Every layer and head of a model with several (Seq2SeqModelImpl::every_attention) as panels
+  /// of each example's map; decoded [B, L] the greedy outputs the maps show.
+  void add_layer_panels(const Seq2SeqBatch& batch, const torch::Tensor& decoded, std::vector<AttentionMap>& maps);
 
   std::shared_ptr<Seq2SeqData> data_;
   std::shared_ptr<Seq2SeqModelImpl> model_;

@@ -3,6 +3,8 @@
 // run ends with the weights of one left alone.
 
 #include <gtest/gtest.h>
+
+#include <sstream>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -51,7 +53,7 @@ json pretraining(const TempDir& dir) {
               "attention": {"type": "multi_head", "heads": 2, "score": "scaled_dot", "scope": "global"}},
     "train": {"optimizer": {"type": "adam", "lr": 0.002}, "batch_size": 16, "max_steps": 800, "eval_every": 200,
               "log_every": 10, "early_stopping": {"metric": "masked_accuracy"}},
-    "eval": {"attention_maps": 0},
+    "eval": {"attention_maps": 2},
     "seeds": [1],
     "threads": 1
   })");
@@ -72,6 +74,24 @@ TEST(EndToEnd, MaskedLMPretrainsFillsMasksAndStartsAClassifier) {
   const json results = json::parse(test_util::read_text(trained + "/results.json"));
   EXPECT_GT(results["metrics"]["test"]["masked_accuracy"].get<double>(),
             3 * results["metrics"]["test"]["unigram_accuracy"].get<double>());
+  // The report's inputs: a prediction per test sequence whose masked-accuracy statistics sum to the
+  // metric, and self-attention maps with every layer's heads (1 layer x 2 heads).
+  double correct = 0, selected = 0;
+  std::istringstream predictions(test_util::read_text(trained + "/predictions.jsonl"));
+  size_t lines = 0;
+  for (std::string line; std::getline(predictions, line); ++lines) {
+    const auto stats = json::parse(line).at("statistics").at("masked_accuracy");
+    correct += stats[0].get<double>();
+    selected += stats[1].get<double>();
+  }
+  ASSERT_GT(lines, 0u);
+  ASSERT_GT(selected, 0.0);
+  EXPECT_NEAR(correct / selected, results["metrics"]["test"]["masked_accuracy"].get<double>(), 1e-12);
+  const json map = json::parse(test_util::read_text(trained + "/attention/test-0.json"));
+  ASSERT_EQ(map.at("panels").size(), 2u);
+  EXPECT_EQ(map.at("panels")[1].at("name"), "self-attention, layer 1, head 2");
+  EXPECT_EQ(map.at("weights").size(), map.at("source_tokens").size());
+  EXPECT_TRUE(fs::exists(fs::path(out) / "mlm" / "report.html"));
 
   // fill-mask: the text, its filling, then the candidates of each [MASK].
   auto filled = attnlab_cli("fill-mask " + quote(trained) + " 'w3 w4 [MASK] w6 w7' --top-k 3", dir);

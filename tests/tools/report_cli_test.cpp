@@ -32,7 +32,10 @@ const char* kExperiment = R"({
   "eval": {"length_buckets": [5], "attention_maps": 2},
   "seeds": [1, 2],
   "threads": 1,
-  "variants": {"plain": {}, "attended": {"model": {"attention": {"type": "bahdanau", "hidden": 8}}}}
+  "variants": {"plain": {}, "attended": {"model": {"attention": {"type": "bahdanau", "hidden": 8}}},
+               "transformer": {"model": {"type": "transformer", "embedding": null, "hidden": null, "attention": null,
+                                         "dims": 16, "feed_forward": 32, "encoder_layers": 2, "decoder_layers": 2,
+                                         "max_length": 32}}}
 })";
 
 /// What is wrong with the markup as XML: unbalanced or crossed tags, unquoted attributes,
@@ -112,7 +115,7 @@ TEST(EndToEnd, RunWritesAReportWithEveryVariantMetricCurveAndMap) {
   EXPECT_NE(result.out.find("report.html"), std::string::npos) << result.out;
 
   // Every run records its test examples and its cost.
-  for (const char* variant : {"plain", "attended"}) {
+  for (const char* variant : {"plain", "attended", "transformer"}) {
     for (const char* seed : {"seed-1", "seed-2"}) {
       const fs::path run = experiment / variant / seed;
       const std::string predictions = read_text((run / "predictions.jsonl").string());
@@ -137,14 +140,19 @@ TEST(EndToEnd, RunWritesAReportWithEveryVariantMetricCurveAndMap) {
   const std::string html = read_text((experiment / "report.html").string());
   const auto problems = markup_problems(html);
   EXPECT_TRUE(problems.empty()) << problems.front();
-  for (const char* text : {">plain<", ">attended<", "exact_match %", "token_accuracy %", "alignment_accuracy %",
+  for (const char* text : {">plain<", ">attended<", ">transformer<", "exact_match %", "token_accuracy %", "alignment_accuracy %",
                            "Against the baseline: plain", "Δ exact_match %", "train FLOPs / token", "peak memory MiB",
                            "Training loss", "Validation token_accuracy %", "<h3>test-0</h3>", "<h3>test-1</h3>"})
     EXPECT_NE(html.find(text), std::string::npos) << text;
   EXPECT_EQ(html.find("<script"), std::string::npos);
   EXPECT_EQ(html.find("http://"), html.find("http://www.w3.org"));  // nothing fetched
-  EXPECT_EQ(count_of(html, "<polyline"), 8u);  // 2 charts x (2 variants x 2 seeds)
-  EXPECT_EQ(count_of(html, "<figure>"), 4u);   // 2 maps x 2 variants ("plain" shows it has none)
+  EXPECT_EQ(count_of(html, "<polyline"), 12u);  // 2 charts x (3 variants x 2 seeds)
+  // 2 maps x 3 variants ("plain" shows it has none), and for the Transformer's first example every
+  // layer and head: 2 layers x (encoder self, decoder self, cross) x 4 heads.
+  EXPECT_EQ(count_of(html, "<details>"), 1u);
+  EXPECT_NE(html.find("every layer and head (24 maps)"), std::string::npos);
+  EXPECT_NE(html.find(">cross-attention, layer 2, head 4<"), std::string::npos);
+  EXPECT_EQ(count_of(html, "<figure>"), 6u + 24u);
   EXPECT_GT(count_of(html, "stroke=\"#e6550d\""), 0u);  // the gold alignment, outlined
 
   // attnlab report: another baseline, another file.
