@@ -171,8 +171,8 @@ std::vector<double> result_values(const VariantRuns& variant, const std::string&
   return values;
 }
 
-const char* const kColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
-                                "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"};
+const char* const kColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b",
+                                "#e377c2", "#17becf", "#7f7f7f", "#bcbd22", "#393b79", "#e7969c"};
 std::string colour_of(size_t variant) { return kColours[variant % (sizeof kColours / sizeof kColours[0])]; }
 
 std::string metric_heading(const std::string& metric) {
@@ -190,6 +190,12 @@ std::string human(double n, const char* unit = "") {
   return format_number(n, "%.0f ") + unit;
 }
 
+/// "p = 0.012", or "p < 0.001" when no resample of `resamples` went the other way.
+std::string p_value_text(double p, int64_t resamples) {
+  if (p <= 0) return "p &lt; " + format_number(1.0 / static_cast<double>(resamples), "%.2g");
+  return "p = " + format_number(p, "%.3f");
+}
+
 // ---- sections ---------------------------------------------------------------------------
 
 std::string results_section(const std::vector<VariantRuns>& variants, const std::vector<std::string>& metrics,
@@ -197,9 +203,9 @@ std::string results_section(const std::vector<VariantRuns>& variants, const std:
   std::ostringstream html;
   html << "<section id=\"results\">\n<h2>Results on the " << xml_escape(split) << " split</h2>\n"
        << "<p>Mean ± sample standard deviation over seeds; below it the 95% confidence interval of the mean "
-          "(Student t with n − 1 degrees of freedom; none for one seed). <span class=\"best\">Bold</span>: the "
+          "(Student t with n − 1 degrees of freedom, percentages clipped to 0–100; none for one seed). <span class=\"best\">Bold</span>: the "
           "best mean of a column where higher or lower is better.</p>\n"
-       << "<table>\n<thead><tr><th>variant</th><th>seeds</th>";
+       << "<div class=\"wide\"><table>\n<thead><tr><th>variant</th><th>seeds</th>";
   for (const auto& m : metrics) html << "<th>" << metric_heading(m) << "</th>";
   html << "</tr></thead>\n<tbody>\n";
   std::vector<int> best(metrics.size(), -1);
@@ -228,7 +234,9 @@ std::string results_section(const std::vector<VariantRuns>& variants, const std:
       const auto [mean, std] = mean_and_std(values);
       html << format_number(mean * scale, pattern.c_str());
       if (!std::isnan(std)) {
-        const auto interval = t_confidence_interval(values, 0.95);
+        auto interval = t_confidence_interval(values, 0.95);
+        if (is_fraction_metric(metrics[m]))  // a share cannot leave [0, 1]
+          interval.low = std::max(interval.low, 0.0), interval.high = std::min(interval.high, 1.0);
         html << " ± " << format_number(std * scale, pattern.c_str()) << "<br/><small>["
              << format_number(interval.low * scale, pattern.c_str()) << ", "
              << format_number(interval.high * scale, pattern.c_str()) << "]</small>";
@@ -237,7 +245,7 @@ std::string results_section(const std::vector<VariantRuns>& variants, const std:
     }
     html << "</tr>\n";
   }
-  html << "</tbody>\n</table>\n</section>\n";
+  html << "</tbody>\n</table></div>\n</section>\n";
   return html.str();
 }
 
@@ -300,7 +308,7 @@ std::string significance_section(const std::vector<VariantRuns>& variants, size_
           "ran, so a variant counts as all of its seeds' outputs together. Δ = variant − baseline on the whole split; "
           "p = share of resamples where the difference is zero or of the other sign. "
        << "<span class=\"significant\">✓</span> marks p &lt; " << format_number(options.significance, "%.2f")
-       << ".</p>\n<table>\n<thead><tr><th>variant</th>";
+       << ".</p>\n<div class=\"wide\"><table>\n<thead><tr><th>variant</th>";
   for (const auto& m : metrics) html << "<th>Δ " << metric_heading(m) << "</th>";
   html << "</tr></thead>\n<tbody>\n";
   for (size_t v = 0; v < variants.size(); ++v) {
@@ -331,13 +339,13 @@ std::string significance_section(const std::vector<VariantRuns>& variants, size_
       const double scale = display_scale(metric);
       html << "<td" << (significant ? " class=\"significant\"" : "") << ">"
            << format_number(result.difference * scale, is_fraction_metric(metric) ? "%+.1f" : "%+.3f")
-           << " <small>p = " << format_number(result.p_value, result.p_value < 0.001 ? "%.1e" : "%.3f") << "</small>"
+           << " <small>" << p_value_text(result.p_value, result.resamples) << "</small>"
            << (significant ? " ✓" : "") << "<br/><small>" << stats_a.size() << " examples × " << seeds.size()
            << " seeds</small></td>";
     }
     html << "</tr>\n";
   }
-  html << "</tbody>\n</table>\n</section>\n";
+  html << "</tbody>\n</table></div>\n</section>\n";
   return html.str();
 }
 
@@ -351,7 +359,7 @@ std::string cost_section(const std::vector<VariantRuns>& variants) {
           "the tokens trained on. Train time: seconds in training steps; tokens/s: tokens of the loss per second "
           "of training. Peak memory: the run's peak resident set (VmHWM), its own even when runs share a process. "
           "Mean over seeds (± std when it varies).</p>\n"
-       << "<table>\n<thead><tr><th>variant</th><th>parameters</th><th>train FLOPs / token</th>"
+       << "<div class=\"wide\"><table>\n<thead><tr><th>variant</th><th>parameters</th><th>train FLOPs / token</th>"
           "<th>train FLOPs in all</th><th>train time s</th><th>tokens/s</th><th>peak memory MiB</th></tr></thead>\n<tbody>\n";
   auto cell = [](const std::vector<double>& values, const std::function<std::string(double)>& show) {
     if (values.empty()) return std::string("<td>–</td>");
@@ -372,16 +380,16 @@ std::string cost_section(const std::vector<VariantRuns>& variants) {
          << cell(result_values(variant, "train_seconds"), plain("%.0f"))
          << cell(result_values(variant, "tokens_per_second"), plain("%.0f")) << cell(memory, plain("%.0f")) << "</tr>\n";
   }
-  html << "</tbody>\n</table>\n</section>\n";
+  html << "</tbody>\n</table></div>\n</section>\n";
   return html.str();
 }
 
 std::string curves_section(const std::vector<VariantRuns>& variants) {
   const json& train = variants.front().runs.front().config.at("train");
   const std::string metric = train.at("early_stopping").value("metric", std::string("loss"));
-  LineChart loss{"Training loss", "step", "loss (mean over the last log interval)", {}, 560, 320};
+  LineChart loss{"Training loss", "step", "loss", {}, 560, 320};
   LineChart valid{"Validation " + metric + (is_fraction_metric(metric) ? " %" : ""), "step",
-                  metric + " on the valid split", {}, 560, 320};
+                  metric + (is_fraction_metric(metric) ? " %" : ""), {}, 560, 320};
   const double scale = display_scale(metric);
   for (size_t v = 0; v < variants.size(); ++v) {
     for (const auto& run : variants[v].runs) {
@@ -400,8 +408,8 @@ std::string curves_section(const std::vector<VariantRuns>& variants) {
     }
   }
   std::ostringstream html;
-  html << "<section id=\"curves\">\n<h2>Learning curves</h2>\n<p>One line per run (seed), coloured by variant; "
-          "validation every eval_every steps.</p>\n<div class=\"charts\">\n"
+  html << "<section id=\"curves\">\n<h2>Learning curves</h2>\n<p>One line per run (seed), coloured by variant. "
+          "Training loss: the mean over each log_every interval; validation: every eval_every steps.</p>\n<div class=\"charts\">\n"
        << line_chart_svg(loss) << line_chart_svg(valid) << "</div>\n</section>\n";
   return html.str();
 }
@@ -422,7 +430,7 @@ std::string attention_section(const std::vector<VariantRuns>& variants) {
           "token the model decoded, a column per source token; darker is more weight. Where the task has a gold "
           "alignment, the reference token's source position is outlined in orange. Models with several layers "
           "or heads show the average of the last layer's heads (cross-attention for an encoder-decoder); every "
-          "layer and head of the first example unfolds below its map.</p>\n";
+          "layer and head of the first example unfolds below its row of maps.</p>\n";
   for (const auto& name : names) {
     html << "<h3>" << xml_escape(name) << "</h3>\n<div class=\"maps\">\n";
     for (const auto& variant : variants) {
@@ -439,18 +447,23 @@ std::string attention_section(const std::vector<VariantRuns>& variants) {
              << ")<br/><small>reference: " << xml_escape(reference) << "</small></figcaption>";
       }
       if (found == maps.end()) html << "<figcaption><b>" << xml_escape(variant.name) << "</b></figcaption>";
-      // Every layer and head, folded: for the first example only, drawn compactly, to keep the page light.
-      if (found != maps.end() && !found->panels.empty() && name == names.front()) {
-        html << "<details><summary>every layer and head (" << found->panels.size() << " maps)</summary>\n"
-             << "<div class=\"maps\">\n";
-        for (const auto& panel : found->panels)
-          html << "<figure>" << attention_map_svg(panel, {false, 10, false}) << "<figcaption>" << xml_escape(panel.name)
-               << "</figcaption></figure>\n";
-        html << "</div></details>";
-      }
       html << "</figure>\n";
     }
     html << "</div>\n";
+    // Every layer and head, folded under the row of maps: for the first example only, drawn
+    // compactly (no hover titles), to keep the page light.
+    for (const auto& variant : variants) {
+      if (name != names.front()) break;
+      const auto& maps = variant.runs.front().maps;
+      auto found = std::find_if(maps.begin(), maps.end(), [&](const AttentionMap& m) { return m.name == name; });
+      if (found == maps.end() || found->panels.empty()) continue;
+      html << "<details><summary>" << xml_escape(variant.name) << ": every layer and head (" << found->panels.size()
+           << " maps)</summary>\n<div class=\"maps\">\n";
+      for (const auto& panel : found->panels)
+        html << "<figure>" << attention_map_svg(panel, {false, 10, false}) << "<figcaption>" << xml_escape(panel.name)
+             << "</figcaption></figure>\n";
+      html << "</div></details>\n";
+    }
   }
   html << "</section>\n";
   return html.str();
@@ -459,12 +472,13 @@ std::string attention_section(const std::vector<VariantRuns>& variants) {
 const char* const kStyle = R"(body{font-family:sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#222}
 h1{font-size:1.6em}h2{margin-top:1.8em;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:4px 8px;text-align:right;vertical-align:top}
-thead th{background:#f3f3f3;text-align:center}tbody th{text-align:left}
+thead th{background:#f3f3f3;text-align:center}tbody th{text-align:left;white-space:nowrap}
 td.best{font-weight:bold;background:#eef6ee}td.significant{background:#fff4e0}
 small{color:#555}.note{color:#666;font-style:italic}
 .swatch{display:inline-block;width:10px;height:10px;margin-right:6px}
 .charts,.maps{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start;overflow-x:auto}
 figure{margin:0;border:1px solid #eee;padding:4px}figcaption{font-size:.9em;max-width:480px}
+.wide{overflow-x:auto;max-width:100%}
 dl.meta{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dl.meta dt{color:#666})";
 
 }  // namespace

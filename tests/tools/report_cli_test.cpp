@@ -21,22 +21,9 @@ using test_util::read_text;
 using test_util::TempDir;
 using test_util::write_text;
 
-const char* kExperiment = R"({
-  "name": "tiny_report",
-  "description": "two variants, two seeds",
-  "data": {"type": "reverse", "symbols": 4, "train_lengths": [2, 5], "test_lengths": [2, 8],
-           "train_size": 300, "valid_size": 20, "test_size": 40},
-  "model": {"type": "rnn_seq2seq", "embedding": 8, "hidden": 16, "attention": "none"},
-  "train": {"optimizer": {"type": "adam", "lr": 0.01}, "batch_size": 16, "max_steps": 40, "eval_every": 20,
-            "log_every": 10, "early_stopping": {"metric": "token_accuracy"}},
-  "eval": {"length_buckets": [5], "attention_maps": 2},
-  "seeds": [1, 2],
-  "threads": 1,
-  "variants": {"plain": {}, "attended": {"model": {"attention": {"type": "bahdanau", "hidden": 8}}},
-               "transformer": {"model": {"type": "transformer", "embedding": null, "hidden": null, "attention": null,
-                                         "dims": 16, "feed_forward": 32, "encoder_layers": 2, "decoder_layers": 2,
-                                         "max_length": 32}}}
-})";
+/// Three variants (no attention, Bahdanau, a Transformer) x two seeds, 40 steps: the browser test
+/// (report_in_browser.sh) renders the same experiment.
+const std::string kExperimentFile = std::string(ATTNLAB_SOURCE_DIR) + "/tests/fixtures/report_experiment.json";
 
 /// What is wrong with the markup as XML: unbalanced or crossed tags, unquoted attributes,
 /// a stray '<' or '&' in text. Void elements must close themselves ("<br/>").
@@ -106,9 +93,8 @@ TEST(ReportMarkup, TheCheckerFindsBrokenMarkup) {
 
 TEST(EndToEnd, RunWritesAReportWithEveryVariantMetricCurveAndMap) {
   TempDir dir;
-  write_text(dir.file("tiny.json"), kExperiment);
   const fs::path out = dir.file("runs");
-  auto result = attnlab_cli("run " + quote(dir.file("tiny.json")) + " --out " + quote(out.string()), dir);
+  auto result = attnlab_cli("run " + quote(kExperimentFile) + " --out " + quote(out.string()), dir);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const fs::path experiment = out / "tiny_report";
   ASSERT_TRUE(fs::exists(experiment / "report.html"));
@@ -150,7 +136,7 @@ TEST(EndToEnd, RunWritesAReportWithEveryVariantMetricCurveAndMap) {
   // 2 maps x 3 variants ("plain" shows it has none), and for the Transformer's first example every
   // layer and head: 2 layers x (encoder self, decoder self, cross) x 4 heads.
   EXPECT_EQ(count_of(html, "<details>"), 1u);
-  EXPECT_NE(html.find("every layer and head (24 maps)"), std::string::npos);
+  EXPECT_NE(html.find("transformer: every layer and head (24 maps)"), std::string::npos);
   EXPECT_NE(html.find(">cross-attention, layer 2, head 4<"), std::string::npos);
   EXPECT_EQ(count_of(html, "<figure>"), 6u + 24u);
   EXPECT_GT(count_of(html, "stroke=\"#e6550d\""), 0u);  // the gold alignment, outlined

@@ -9,21 +9,9 @@ chromium=$(command -v chromium || command -v chromium-browser || true)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-cat > "$work/tiny.json" <<'JSON'
-{
-  "name": "browser_tiny",
-  "data": {"type": "reverse", "symbols": 4, "train_lengths": [2, 5], "test_lengths": [2, 8],
-           "train_size": 300, "valid_size": 20, "test_size": 40},
-  "model": {"type": "rnn_seq2seq", "embedding": 8, "hidden": 16, "attention": "none"},
-  "train": {"optimizer": {"type": "adam", "lr": 0.01}, "batch_size": 16, "max_steps": 40, "eval_every": 20,
-            "log_every": 10, "early_stopping": {"metric": "token_accuracy"}},
-  "seeds": [1, 2],
-  "threads": 1,
-  "variants": {"no_attention": {}, "bahdanau_attention": {"model": {"attention": {"type": "bahdanau", "hidden": 8}}}}
-}
-JSON
-"$attnlab" run "$work/tiny.json" --out "$work/runs" > "$work/run.log" 2>&1 || { cat "$work/run.log" >&2; exit 1; }
-report="$work/runs/browser_tiny/report.html"
+experiment="$(dirname "$0")/../fixtures/report_experiment.json"  # 3 variants x 2 seeds, 40 steps
+"$attnlab" run "$experiment" --out "$work/runs" > "$work/run.log" 2>&1 || { cat "$work/run.log" >&2; exit 1; }
+report="$work/runs/tiny_report/report.html"
 [ -s "$report" ] || { echo "report_in_browser: $report was not written" >&2; exit 1; }
 
 # Chromium refuses to run as root without --no-sandbox; its own profile keeps it off $HOME.
@@ -34,14 +22,14 @@ flags=(--headless --no-sandbox --disable-gpu --disable-dev-shm-usage --user-data
 "$chromium" "${flags[@]}" --window-size=1280,2400 --screenshot="$work/shot.png" "file://$report" \
   >> "$work/chromium.log" 2>&1 || { cat "$work/chromium.log" >&2; exit 1; }
 
-/usr/bin/python3 - "$work/dom.html" "$work/runs/browser_tiny/results.csv" "$work/shot.png" <<'PY'
+/usr/bin/python3 - "$work/dom.html" "$work/runs/tiny_report/results.csv" "$work/shot.png" <<'PY'
 import csv, sys
 from PIL import Image, ImageStat
 
 dom_path, csv_path, shot_path = sys.argv[1:4]
 dom = open(dom_path, encoding="utf-8").read()
 rows = list(csv.DictReader(open(csv_path, encoding="utf-8")))
-assert len(rows) == 2, f"results.csv has {len(rows)} rows, expected 2"
+assert len(rows) == 3, f"results.csv has {len(rows)} rows, expected 3"
 failures = []
 if "<table" not in dom or "</html>" not in dom:
     failures.append("the rendered DOM has no table")
@@ -55,8 +43,8 @@ for row in rows:
 for section in ("Results on the test split", "Against the baseline", "Cost", "Learning curves", "Attention"):
     if section not in dom:
         failures.append(f"section '{section}' is not in the rendered page")
-if dom.count("<polyline") < 8:
-    failures.append(f"{dom.count('<polyline')} curves drawn, expected 8 (2 charts x 4 runs)")
+if dom.count("<polyline") != 12:
+    failures.append(f"{dom.count('<polyline')} curves drawn, expected 12 (2 charts x 6 runs)")
 image = Image.open(shot_path).convert("L")
 variance = ImageStat.Stat(image).var[0]
 width, height = image.size
