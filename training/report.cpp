@@ -190,10 +190,12 @@ std::string human(double n, const char* unit = "") {
   return format_number(n, "%.0f ") + unit;
 }
 
-/// "p = 0.012", or "p < 0.001" when no resample of `resamples` went the other way.
+/// "= 0.012"; "< 0.001" below a thousandth or, for a bootstrap (resamples > 0), when no resample of
+/// `resamples` went the other way.
 std::string p_value_text(double p, int64_t resamples) {
-  if (p <= 0) return "p &lt; " + format_number(1.0 / static_cast<double>(resamples), "%.2g");
-  return "p = " + format_number(p, "%.3f");
+  if (resamples > 0 && p <= 0) return "&lt; " + format_number(1.0 / static_cast<double>(resamples), "%.2g");
+  if (p < 0.001) return "&lt; 0.001";
+  return "= " + format_number(p, "%.3f");
 }
 
 // ---- sections ---------------------------------------------------------------------------
@@ -288,7 +290,8 @@ std::vector<std::string> paired_metrics(const std::vector<VariantRuns>& variants
 }
 
 std::string significance_section(const std::vector<VariantRuns>& variants, size_t baseline,
-                                 const std::vector<std::string>& shown, const ReportOptions& options) {
+                                 const std::vector<std::string>& shown, const std::string& split,
+                                 const ReportOptions& options) {
   std::ostringstream html;
   html << "<section id=\"significance\">\n<h2>Against the baseline: " << xml_escape(variants[baseline].name)
        << "</h2>\n";
@@ -306,8 +309,12 @@ std::string significance_section(const std::vector<VariantRuns>& variants, size_
        << options.bootstrap_seed
        << "), the same draw for both variants. Each example's statistics are summed over the seeds both variants "
           "ran, so a variant counts as all of its seeds' outputs together. Δ = variant − baseline on the whole split; "
-          "p = share of resamples where the difference is zero or of the other sign. "
-       << "<span class=\"significant\">✓</span> marks p &lt; " << format_number(options.significance, "%.2f")
+          "p<sub>examples</sub> = share of resamples where the difference is zero or of the other sign: how likely "
+          "the difference is an accident of which test examples were drawn, for these trained models. It says "
+          "nothing of training again with another seed; p<sub>seeds</sub> does: Welch's t-test of the per-seed "
+          "figures (two-sided; – for one seed). "
+       << "<span class=\"significant\">✓</span> marks a difference with both below "
+       << format_number(options.significance, "%.2f")
        << ".</p>\n<div class=\"wide\"><table>\n<thead><tr><th>variant</th>";
   for (const auto& m : metrics) html << "<th>Δ " << metric_heading(m) << "</th>";
   html << "</tr></thead>\n<tbody>\n";
@@ -335,13 +342,17 @@ std::string significance_section(const std::vector<VariantRuns>& variants, size_
       const auto result = paired_bootstrap(
           stats_a, stats_b, [&](const std::vector<double>& summed) { return corpus_metric(metric, summed); },
           options.resamples, options.bootstrap_seed);
-      const bool significant = result.p_value < options.significance;
+      // The same metric over seeds, from results.json: does it hold up against seed-to-seed spread?
+      const auto seed_test = welch_t_test(metric_values(variants[baseline], split, metric),
+                                          metric_values(variants[v], split, metric));
+      const bool significant = result.p_value < options.significance && seed_test.p_value < options.significance;
       const double scale = display_scale(metric);
       html << "<td" << (significant ? " class=\"significant\"" : "") << ">"
            << format_number(result.difference * scale, is_fraction_metric(metric) ? "%+.1f" : "%+.3f")
-           << " <small>" << p_value_text(result.p_value, result.resamples) << "</small>"
-           << (significant ? " ✓" : "") << "<br/><small>" << stats_a.size() << " examples × " << seeds.size()
-           << " seeds</small></td>";
+           << (significant ? " ✓" : "") << "<br/><small>p<sub>examples</sub> "
+           << p_value_text(result.p_value, result.resamples) << ", p<sub>seeds</sub> "
+           << (std::isnan(seed_test.p_value) ? std::string("–") : p_value_text(seed_test.p_value, 0)) << "<br/>"
+           << stats_a.size() << " examples × " << seeds.size() << " seeds</small></td>";
     }
     html << "</tr>\n";
   }
@@ -512,7 +523,7 @@ std::string render_report(const std::string& experiment_dir, const ReportOptions
        << "<dt>variants</dt><dd>" << variants.size() << " (" << runs << " finished runs)</dd>"
        << "<dt>report split</dt><dd>" << xml_escape(split) << "</dd>"
        << "<dt>run directory</dt><dd>" << xml_escape(dir.string()) << "</dd></dl>\n"
-       << results_section(variants, metrics, split) << significance_section(variants, baseline, metrics, options)
+       << results_section(variants, metrics, split) << significance_section(variants, baseline, metrics, split, options)
        << cost_section(variants) << curves_section(variants) << attention_section(variants)
        << "<p class=\"note\">Written by attnlab report from the run directories' results.json, metrics.jsonl, "
           "predictions.jsonl and attention/*.json.</p>\n</body>\n</html>\n";

@@ -95,6 +95,29 @@ ConfidenceInterval t_confidence_interval(const std::vector<double>& values, doub
   return interval;
 }
 
+WelchTest welch_t_test(const std::vector<double>& a, const std::vector<double>& b) {
+  WelchTest test;
+  const auto [mean_a, std_a] = mean_and_std(a);
+  const auto [mean_b, std_b] = mean_and_std(b);
+  test.difference = mean_b - mean_a;
+  if (a.size() < 2 || b.size() < 2) {
+    test.t = test.dof = test.p_value = std::nan("");
+    return test;
+  }
+  const double va = std_a * std_a / static_cast<double>(a.size()), vb = std_b * std_b / static_cast<double>(b.size());
+  if (va + vb == 0) {
+    test.t = test.difference == 0 ? 0 : std::copysign(INFINITY, test.difference);
+    test.dof = static_cast<double>(a.size() + b.size() - 2);
+    test.p_value = test.difference == 0 ? 1 : 0;
+    return test;
+  }
+  test.t = test.difference / std::sqrt(va + vb);
+  test.dof = (va + vb) * (va + vb) /
+             (va * va / static_cast<double>(a.size() - 1) + vb * vb / static_cast<double>(b.size() - 1));
+  test.p_value = 2 * (1 - student_t_cdf(std::abs(test.t), test.dof));
+  return test;
+}
+
 BootstrapResult paired_bootstrap(const std::vector<std::vector<double>>& stats_a,
                                  const std::vector<std::vector<double>>& stats_b, const CorpusMetric& metric,
                                  int64_t resamples, uint64_t seed) {

@@ -3,6 +3,7 @@
 //   mean_and_std              mean and sample standard deviation (n - 1)
 //   student_t_quantile        the quantile of Student's t distribution with ν degrees of freedom
 //   t_confidence_interval     mean ± t(0.975, n - 1) · s / √n, the 95% interval over seeds
+//   welch_t_test              do two variants' means over seeds differ beyond seed-to-seed spread?
 //   paired_bootstrap          Koehn (2004): is system B's corpus-level metric really different
 //                             from system A's on the same test examples?
 
@@ -29,6 +30,17 @@ struct ConfidenceInterval {
 /// The two-sided interval of the mean at `level` (0.95: 95%) from Student's t with n - 1 degrees
 /// of freedom: mean ± t((1 + level) / 2, n - 1) · s / √n.
 ConfidenceInterval t_confidence_interval(const std::vector<double>& values, double level = 0.95);
+
+struct WelchTest {
+  double difference = 0;  // mean(b) - mean(a)
+  double t = 0, dof = 0;  // Welch's t and its Welch–Satterthwaite degrees of freedom
+  double p_value = 1;     // two-sided; NaN when a side has fewer than two values
+};
+
+/// Welch's unequal-variance t-test of mean(b) - mean(a) over independent values (seeds):
+/// t = Δ / √(s_a²/n_a + s_b²/n_b), ν = (s_a²/n_a + s_b²/n_b)² / Σ (s²/n)² / (n − 1).
+/// Both spreads zero: p = 0 if the means differ, else 1.
+WelchTest welch_t_test(const std::vector<double>& a, const std::vector<double>& b);
 
 /// A corpus-level metric from statistics summed over examples (e.g. {correct, total} for
 /// accuracy, BLEU's n-gram matches and totals and the two lengths for BLEU).

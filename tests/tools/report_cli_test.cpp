@@ -149,6 +149,7 @@ TEST(EndToEnd, RunWritesAReportWithEveryVariantMetricCurveAndMap) {
   const std::string other = read_text(dir.file("other.html"));
   EXPECT_NE(other.find("Against the baseline: attended"), std::string::npos);
   EXPECT_NE(other.find("200 resamples"), std::string::npos);
+  EXPECT_NE(other.find("p<sub>seeds</sub>"), std::string::npos);
 
   // Bad input: one line, exit 2, nothing written.
   auto bad = attnlab_cli("report " + quote(experiment.string()) + " --baseline nope --out " +

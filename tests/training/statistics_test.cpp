@@ -60,6 +60,21 @@ std::vector<std::vector<double>> answers(size_t n, size_t right) {
   return stats;
 }
 
+TEST(Statistics, WelchTestOfThreeSeedsEachByHand) {
+  // a = {1, 2, 3}, b = {4, 5, 6}: Δ 3, s² = 1 each, t = 3 / √(2/3), ν = (2/3)² / (2 · (1/3)² / 2) = 4.
+  // Student t with 4 degrees of freedom: F(t) = 1/2 + (3/4) x − x³/4 with x = t / √(4 + t²).
+  const auto test = welch_t_test({1, 2, 3}, {4, 5, 6});
+  const double t = 3 / std::sqrt(2.0 / 3.0), x = t / std::sqrt(4 + t * t);
+  EXPECT_DOUBLE_EQ(test.difference, 3.0);
+  EXPECT_NEAR(test.t, t, 1e-12);
+  EXPECT_NEAR(test.dof, 4.0, 1e-12);
+  EXPECT_NEAR(test.p_value, 2 * (0.5 - 0.75 * x + x * x * x / 4), 1e-9);  // 0.0213
+  EXPECT_NEAR(welch_t_test({4, 5, 6}, {1, 2, 3}).p_value, test.p_value, 1e-12);  // two-sided
+  EXPECT_DOUBLE_EQ(welch_t_test({1, 2, 3}, {1, 2, 3}).p_value, 1.0);
+  EXPECT_DOUBLE_EQ(welch_t_test({2, 2}, {3, 3}).p_value, 0.0);  // no spread, different means
+  EXPECT_TRUE(std::isnan(welch_t_test({1}, {2, 3}).p_value));  // one seed: no spread to test against
+}
+
 TEST(Statistics, PairedBootstrapOfIdenticalSystemsFindsNoDifference) {
   const auto a = answers(40, 25);
   const auto result = paired_bootstrap(a, a, accuracy);
