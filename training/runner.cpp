@@ -208,7 +208,7 @@ bool train_run_directory(const std::string& dir, const RunnerOptions& options) {
                   {"tokens_per_second", s.train_seconds > 0 ? s.tokens / s.train_seconds : 0.0},
                   {"train_flops_per_token", step_flops.per_token()},
                   {"train_flops", step_flops.per_token() * s.tokens},
-                  {"peak_rss_bytes", peak_resident_memory_bytes()},
+                  {"peak_rss_bytes", peak_resident_memory_bytes().value_or(0.0)},
                   {"metrics", metrics}};
   write_file_atomically((fs::path(dir) / "results.json").string(), results.dump(2) + "\n");
   return true;

@@ -104,6 +104,7 @@ TEST(EndToEnd, BenchmarksRunAtTinySizesAndRejectBadArguments) {
   ASSERT_EQ(model.exit_code, 0) << model.err;
   for (const char* row : {"\ntransformer ", "\nrnn_bahdanau ", "\nbert "}) EXPECT_NE(model.out.find(row), std::string::npos) << model.out;
   EXPECT_NE(model.out.find("4 sentences of exactly 3 tokens"), std::string::npos) << model.out;  // whole batches
+  EXPECT_NE(model.out.find("GFLOP/s  % of GEMM"), std::string::npos) << model.out;  // counted FLOPs per second
   auto attention =
       attnlab_cli("bench attention --lengths 4,8 --batch 2 --dims 16 --repeats 1 --threads 1 --only local_m", dir);
   ASSERT_EQ(attention.exit_code, 0) << attention.err;

@@ -11,6 +11,9 @@
 //   decoding: N sentences in batches of B, greedy and beam K, with the end-of-sentence token
 //           forbidden until --length tokens (untrained models would otherwise stop at random
 //           points), so every hypothesis is exactly --length tokens long.
+//   FLOP/s: the matrix-product FLOPs of one training step (forward + backward, counted by
+//           training/matmul_flops.h) per second of a step, and that as a share of the measured
+//           float GEMM speed (1024³, same threads): how much of the machine a step uses.
 //   memory: peak resident set size of the process while a model is built, trained and decoded
 //           (the peak is restarted before each model; it includes LibTorch's own footprint,
 //           printed as "process before").
@@ -30,7 +33,10 @@
 #include "tools/cli/bench_support.h"
 #include "tools/cli/cli_options.h"
 #include "tools/cli/commands.h"
+#include "training/blas_kernels.h"
+#include "training/matmul_flops.h"
 #include "training/optimizers.h"
+#include "training/peak_memory.h"
 #include "training/masked_lm_task.h"
 #include "training/seq2seq_task.h"
 #include "training/threads.h"
@@ -92,6 +98,7 @@ RandomBatch random_batch(const Sizes& s) {
 struct ModelFigures {
   int64_t parameters = 0;
   double train_ms = 0, greedy_ms = 0, beam_ms = 0;  // per batch (training step) or per N sentences
+  int64_t train_flops = 0;                          // matrix products of one training step
   std::optional<double> peak_bytes;
 };
 
@@ -109,6 +116,13 @@ ModelFigures measure(const BenchModel& bench, const Sizes& s) {
   auto optimizer = optimizer_registry().create(optimizer_registry().resolve(json{{"type", "adam"}, {"lr", 1e-4}}, ""),
                                                model->parameters());
   const auto batch = random_batch(s);
+  {
+    MatmulFlopCounter counter;
+    auto out = model->forward(batch.source, batch.source_lengths, batch.target_in);
+    label_smoothed_nll(out.log_probs.flatten(0, 1), batch.target_out.flatten(), 0.1, kPad).backward();
+    figures.train_flops = counter.flops();
+    optimizer->zero_grad();
+  }
   figures.train_ms = median_ms(
       [&] {
         auto out = model->forward(batch.source, batch.source_lengths, batch.target_in);
@@ -139,7 +153,7 @@ ModelFigures measure(const BenchModel& bench, const Sizes& s) {
         for (const auto& b : batches) beam_search(decoder, b.source, b.source_lengths, beam);
       },
       [] {}, s.repeats);
-  figures.peak_bytes = peak_resident_bytes();
+  figures.peak_bytes = peak_resident_memory_bytes();
   return figures;
 }
 
@@ -160,13 +174,19 @@ ModelFigures measure_bert(const Sizes& s, int64_t length) {
   auto ids = torch::randint(kNumSpecialTokens, s.vocab, {s.batch, length}, torch::kLong);  // [B, T]
   const auto masked = mask_tokens(ids, torch::ones_like(ids, torch::kBool), s.vocab, MaskingOptions(), masking_generator(1));
   const auto segments = torch::zeros_like(ids);
+  {
+    MatmulFlopCounter counter;
+    masked_lm_loss(model->logits_at(masked.input, segments, masked.selected), masked.targets).backward();
+    figures.train_flops = counter.flops();
+    optimizer->zero_grad();
+  }
   figures.train_ms = median_ms(
       [&] {
         masked_lm_loss(model->logits_at(masked.input, segments, masked.selected), masked.targets).backward();
         optimizer->step();
       },
       [&] { optimizer->zero_grad(); }, s.repeats);
-  figures.peak_bytes = peak_resident_bytes();
+  figures.peak_bytes = peak_resident_memory_bytes();
   return figures;
 }
 
@@ -232,18 +252,25 @@ int bench_model_command(int argc, char** argv) {
             << ", float32 CPU, " << threads << " threads (BLAS " << blas_threads << "), median of " << sizes.repeats << " runs after 1 warm-up\n"
             << "(training: teacher forcing + label-smoothed NLL + backward + Adam step, target tokens/s; decoding: "
             << decoded << " sentences of exactly " << sizes.length << " tokens, greedy and beam " << sizes.beam
-            << "; process before: " << mebibytes(resident_bytes()) << " MiB resident)\n\n";
+            << "; process before: " << mebibytes(resident_memory_bytes()) << " MiB resident)\n";
+  const double gemm_gflops = measure_gemm_gflops(1024, 3);
+  std::cout << "float GEMM 1024³ at these threads: " << fixed(gemm_gflops, 1)
+            << " GFLOP/s (train GFLOP/s: matrix products of a training step, counted, per second of a step)\n\n";
+  auto flop_cells = [&](const ModelFigures& f) {
+    const double gflops = static_cast<double>(f.train_flops) / (f.train_ms / 1000.0) / 1e9;
+    return padded(fixed(gflops, 1), 12, true) + padded(fixed(100.0 * gflops / gemm_gflops, 0) + "%", 11, true);
+  };
   if (!selected.empty()) {
     std::cout << padded("model", 14) << padded("params", 10, true) << padded("train tok/s", 14, true)
-              << padded("greedy sent/s", 16, true) << padded("beam" + std::to_string(sizes.beam) + " sent/s", 15, true)
+              << padded("GFLOP/s", 12, true) << padded("% of GEMM", 11, true) << padded("greedy sent/s", 16, true) << padded("beam" + std::to_string(sizes.beam) + " sent/s", 15, true)
               << padded("peak RSS MiB", 15, true) << "\n";
   }
   for (const auto& bench : selected) {
-    if (!reset_peak_resident()) std::cerr << "(cannot restart the peak resident size: peaks are since start)\n";
+    if (!reset_peak_resident_memory()) std::cerr << "(cannot restart the peak resident size: peaks are since start)\n";
     std::cout << padded(bench.name, 14) << std::flush;
     const auto f = measure(bench, sizes);
     std::cout << padded(fixed(f.parameters / 1e6, 2) + "M", 10, true)
-              << padded(fixed(sizes.batch * sizes.length / (f.train_ms / 1000.0), 0), 14, true)
+              << padded(fixed(sizes.batch * sizes.length / (f.train_ms / 1000.0), 0), 14, true) << flop_cells(f)
               << padded(fixed(decoded / (f.greedy_ms / 1000.0), 1), 16, true)
               << padded(fixed(decoded / (f.beam_ms / 1000.0), 1), 15, true) << padded(mebibytes(f.peak_bytes), 15, true)
               << "\n";
@@ -254,12 +281,13 @@ int bench_model_command(int argc, char** argv) {
               << " tokens, 15% masked; training: forward + MLM head at the masked positions + cross-entropy + "
                  "backward + Adam step, input tokens/s\n"
               << padded("model", 14) << padded("params", 10, true) << padded("train tok/s", 14, true)
-              << padded("peak RSS MiB", 15, true) << "\n";
-    if (!reset_peak_resident()) std::cerr << "(cannot restart the peak resident size: peaks are since start)\n";
+              << padded("GFLOP/s", 12, true) << padded("% of GEMM", 11, true) << padded("peak RSS MiB", 15, true)
+              << "\n";
+    if (!reset_peak_resident_memory()) std::cerr << "(cannot restart the peak resident size: peaks are since start)\n";
     std::cout << padded("bert", 14) << std::flush;
     const auto f = measure_bert(sizes, bert_length);
     std::cout << padded(fixed(f.parameters / 1e6, 2) + "M", 10, true)
-              << padded(fixed(sizes.batch * bert_length / (f.train_ms / 1000.0), 0), 14, true)
+              << padded(fixed(sizes.batch * bert_length / (f.train_ms / 1000.0), 0), 14, true) << flop_cells(f)
               << padded(mebibytes(f.peak_bytes), 15, true) << "\n";
   }
   return kExitOk;

@@ -62,32 +62,6 @@ std::string padded(const std::string& text, size_t width, bool right) {
   return right ? pad + text : text + pad;
 }
 
-namespace {
-
-/// A "Name:   1234 kB" line of /proc/self/status, in bytes.
-std::optional<double> status_kilobytes(const std::string& name) {
-  std::ifstream status("/proc/self/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind(name + ":", 0) != 0) continue;
-    std::istringstream fields(line.substr(name.size() + 1));
-    double kilobytes = 0;
-    if (fields >> kilobytes) return kilobytes * 1024.0;
-  }
-  return std::nullopt;
-}
-
-}  // namespace
-
-std::optional<double> resident_bytes() { return status_kilobytes("VmRSS"); }
-std::optional<double> peak_resident_bytes() { return status_kilobytes("VmHWM"); }
-
-bool reset_peak_resident() {
-  std::ofstream clear_refs("/proc/self/clear_refs");
-  clear_refs << "5";
-  clear_refs.flush();
-  return static_cast<bool>(clear_refs);
-}
-
 std::vector<BenchModel> seq2seq_bench_models() {
   const json heads = {{"type", "multi_head"}, {"heads", 8}, {"score", "scaled_dot"}, {"scope", "global"}};
   return {

@@ -1,6 +1,6 @@
 #pragma once
 // What the benchmarks (bench_attention.cpp, bench_model.cpp) share: timing, number formatting,
-// list parsing and the process's resident memory.
+// list parsing.
 
 #include <cstdint>
 #include <functional>
@@ -31,12 +31,5 @@ std::vector<std::string> parse_names(const std::string& text);
 std::string fixed(double x, int decimals);
 /// `text` padded with spaces to `width` (on the left if `right`, i.e. right-aligned).
 std::string padded(const std::string& text, size_t width, bool right = false);
-
-/// Resident memory of this process now and its peak since start or the last reset, in bytes
-/// (Linux /proc/self/status VmRSS, VmHWM); nullopt where unavailable.
-std::optional<double> resident_bytes();
-std::optional<double> peak_resident_bytes();
-/// Restarts the peak at the current resident size (Linux clear_refs 5); false if refused.
-bool reset_peak_resident();
 
 }  // namespace attnlab::cli
