@@ -1,6 +1,7 @@
 #include "training/attention_map.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
@@ -32,7 +33,10 @@ AttentionMap attention_map_from_json(const json& j) {
     map.source_tokens = j.at("source_tokens").get<std::vector<std::string>>();
     map.output_tokens = j.at("output_tokens").get<std::vector<std::string>>();
     map.reference_tokens = j.at("reference_tokens").get<std::vector<std::string>>();
-    map.weights = j.at("weights").get<std::vector<std::vector<double>>>();
+    for (const auto& row : j.at("weights")) {  // a non-finite weight was written as null
+      map.weights.emplace_back();
+      for (const auto& w : row) map.weights.back().push_back(w.is_null() ? std::nan("") : w.get<double>());
+    }
     if (j.contains("gold_columns")) map.gold_columns = j.at("gold_columns").get<std::vector<int64_t>>();
     if (j.contains("panels"))
       for (const auto& panel : j.at("panels")) map.panels.push_back(attention_map_from_json(panel));
@@ -64,7 +68,7 @@ std::string attention_map_svg(const AttentionMap& map, const HeatmapStyle& style
     svg << "<text x=\"" << label - 4 << "\" y=\"" << y + cell - 5 << "\" text-anchor=\"end\">" << xml_escape(token)
         << "</text>\n";
     for (int j = 0; j < columns && j < static_cast<int>(map.weights[i].size()); ++j) {
-      const double w = std::clamp(map.weights[i][j], 0.0, 1.0);
+      const double w = std::isfinite(map.weights[i][j]) ? std::clamp(map.weights[i][j], 0.0, 1.0) : 0.0;
       svg << "<rect x=\"" << label + j * cell << "\" y=\"" << y << "\" width=\"" << cell << "\" height=\"" << cell
           << "\" fill=\"#08306b\" fill-opacity=\"" << format_number(w, "%.3f") << "\" stroke=\"#dddddd\" stroke-width=\"0.5\"";
       if (!style.cell_titles) {

@@ -159,7 +159,9 @@ std::vector<double> metric_values(const VariantRuns& variant, const std::string&
   std::vector<double> values;
   for (const auto& run : variant.runs) {
     const json& metrics = run.results.at("metrics");
-    if (metrics.contains(split) && metrics.at(split).contains(metric)) values.push_back(metrics.at(split).at(metric));
+    // A non-finite figure is written as null: left out here (the table shows the seeds it has).
+    if (metrics.contains(split) && metrics.at(split).contains(metric) && metrics.at(split).at(metric).is_number())
+      values.push_back(metrics.at(split).at(metric));
   }
   return values;
 }
@@ -312,7 +314,8 @@ std::string significance_section(const std::vector<VariantRuns>& variants, size_
           "p<sub>examples</sub> = share of resamples where the difference is zero or of the other sign: how likely "
           "the difference is an accident of which test examples were drawn, for these trained models. It says "
           "nothing of training again with another seed; p<sub>seeds</sub> does: Welch's t-test of the per-seed "
-          "figures (two-sided; – for one seed). "
+          "figures (two-sided; – for one seed, and then nothing is marked: one training run says nothing of the "
+          "next). "
        << "<span class=\"significant\">✓</span> marks a difference with both below "
        << format_number(options.significance, "%.2f")
        << ".</p>\n<div class=\"wide\"><table>\n<thead><tr><th>variant</th>";

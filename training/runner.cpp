@@ -169,6 +169,8 @@ bool train_run_directory(const std::string& dir, const RunnerOptions& options) {
     outcome = Trainer(*task, variant.options.train(), run).train();
   } catch (const c10::Error& e) {
     throw std::runtime_error(dir + ": " + error_message(e));
+  } catch (const TrainingDiverged& e) {
+    throw TrainingDiverged(dir + ": " + e.what());
   }
   if (outcome.interrupted) return false;
 

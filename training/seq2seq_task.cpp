@@ -323,9 +323,9 @@ void Seq2SeqTask::add_layer_panels(const Seq2SeqBatch& batch, const torch::Tenso
   const auto layers = model_->every_attention(batch.source, batch.source_lengths, target_in);
   for (size_t b = 0; b < maps.size(); ++b) {
     auto& map = maps[b];
-    const auto rows_of = [&](bool source) { return source ? map.source_tokens : map.output_tokens; };
+    const auto tokens_of = [&](bool source) { return source ? map.source_tokens : map.output_tokens; };
     for (const auto& layer : layers) {
-      const auto rows = rows_of(layer.query_is_source), columns = rows_of(layer.key_is_source);
+      const auto rows = tokens_of(layer.query_is_source), columns = tokens_of(layer.key_is_source);
       auto weights = layer.weights[static_cast<int64_t>(b)]  // [H, Tq, Tk]
                          .narrow(1, 0, static_cast<int64_t>(rows.size()))
                          .narrow(2, 0, static_cast<int64_t>(columns.size()))

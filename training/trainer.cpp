@@ -1,6 +1,8 @@
 #include "training/trainer.h"
 
 #include <chrono>
+#include <cmath>
+#include <sstream>
 #include <numeric>
 #include <filesystem>
 
@@ -58,6 +60,26 @@ std::vector<std::vector<int64_t>> Trainer::epoch_batches(int64_t epoch) const {
   return result;
 }
 
+namespace {
+
+/// The global L2 norm of the parameters' gradients (0 when none has one).
+double gradient_norm(const std::vector<torch::Tensor>& parameters) {
+  std::vector<torch::Tensor> norms;
+  for (const auto& p : parameters)
+    if (p.grad().defined()) norms.push_back(p.grad().norm());
+  return norms.empty() ? 0.0 : torch::stack(norms).norm().item<double>();
+}
+
+[[noreturn]] void throw_diverged(int64_t step, const std::string& what, double value) {
+  std::ostringstream message;
+  message << "step " << step << ": the " << what << " is " << value
+          << "; training stopped without saving, so checkpoints/ holds the last finite weights "
+             "(lower the learning rate, or clip the gradient with train.clip_norm)";
+  throw TrainingDiverged(message.str());
+}
+
+}  // namespace
+
 TrainOutcome Trainer::train() {
   auto model = task_.model();
   auto optimizer = optimizer_registry().create(options_.optimizer(), model->parameters());
@@ -95,6 +117,7 @@ TrainOutcome Trainer::train() {
   while (state.step < options_.max_steps()) {
     const auto step_start = std::chrono::steady_clock::now();
     optimizer->zero_grad();
+    double step_loss = 0;  // summed over the micro-batches
     for (int64_t micro = 0; micro < options_.grad_accumulation(); ++micro) {
       if (state.batch_in_epoch >= static_cast<int64_t>(batches.size())) {
         ++state.epoch;
@@ -103,11 +126,19 @@ TrainOutcome Trainer::train() {
       }
       auto result = task_.train_loss(batches[state.batch_in_epoch++], draw_seed(run_.seed, state.step, micro));
       (result.loss / static_cast<double>(options_.grad_accumulation())).backward();
-      logged_loss += result.loss.item<double>();
+      const double loss = result.loss.item<double>();
+      step_loss += loss;
+      logged_loss += loss;
       ++logged_batches;
       state.tokens += result.tokens;
     }
-    if (options_.clip_norm() > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), options_.clip_norm());
+    // The gradient's global L2 norm, clipped to clip_norm if one is set.
+    const double grad_norm = options_.clip_norm() > 0
+                                 ? torch::nn::utils::clip_grad_norm_(model->parameters(), options_.clip_norm())
+                                 : gradient_norm(model->parameters());
+    if (!std::isfinite(step_loss) || !std::isfinite(grad_norm))
+      throw_diverged(state.step + 1, std::isfinite(step_loss) ? "gradient norm" : "training loss",
+                     std::isfinite(step_loss) ? grad_norm : step_loss);
     const double lr = base_lr * schedule(state.step + 1);
     for (auto& group : optimizer->param_groups()) group.options().set_lr(lr);
     optimizer->step();
@@ -143,6 +174,9 @@ TrainOutcome Trainer::train() {
       Metrics metrics = task_.validate("valid");
       auto it = metrics.find(stopping.metric());
       TORCH_CHECK(it != metrics.end(), "validation gave no metric \"", stopping.metric(), "\"");
+      // Weights an update made non-finite show here first: stop before they are saved.
+      if (!std::isfinite(metrics.at("loss"))) throw_diverged(state.step, "validation loss", metrics.at("loss"));
+      if (!std::isfinite(it->second)) throw_diverged(state.step, "validation " + stopping.metric(), it->second);
       const bool improved = state.best_step < 0 || (maximize ? it->second > state.best_metric
                                                              : it->second < state.best_metric);
       if (improved) {

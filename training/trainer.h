@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <functional>
+#include <stdexcept>
 #include <iostream>
 #include <string>
 
@@ -39,6 +40,13 @@ struct TrainOutcome {
   TrainerState state;
 };
 
+/// Training diverged: a step's loss or gradient norm, or a validation's loss or early-stopping
+/// metric, is not finite. Thrown before anything is saved, so the checkpoints on disk are the last
+/// finite ones (and a non-finite validation is never the best).
+struct TrainingDiverged : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 /// The draw_seed of Task::train_loss for micro-batch `micro_batch` of optimizer step `step`
 /// (0-based: the step being taken) of a run seeded `run_seed`.
 uint64_t draw_seed(int64_t run_seed, int64_t step, int64_t micro_batch);
@@ -46,6 +54,7 @@ uint64_t draw_seed(int64_t run_seed, int64_t step, int64_t micro_batch);
 class Trainer {
  public:
   Trainer(Task& task, TrainOptions options, TrainerRun run);
+  /// Throws TrainingDiverged at the first non-finite loss, gradient norm or validation.
   TrainOutcome train();
 
   static std::string latest_checkpoint(const std::string& run_dir);

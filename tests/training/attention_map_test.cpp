@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <regex>
 
 #include "tests/test_support.h"
@@ -28,6 +29,31 @@ TEST(AttentionMap, JsonHasBothAxesAndTheWeights) {
   EXPECT_EQ(j.at("reference_tokens"), json({"c"}));
   ASSERT_EQ(j.at("weights").size(), 2u);
   EXPECT_EQ(j.at("weights")[0][2].get<double>(), 0.75);
+}
+
+TEST(AttentionMap, JsonRoundTripKeepsPanelsGoldAndNonFiniteWeights) {
+  AttentionMap map = small_map();
+  map.gold_columns = {2, -1};
+  map.weights[1][1] = std::nan("");  // a diverged model's weight: written as null
+  AttentionMap panel = small_map();
+  panel.name = "cross-attention, layer 1, head 2";
+  map.panels = {panel};
+  const json j = json::parse(attention_map_json(map).dump());
+  EXPECT_TRUE(j.at("weights")[1][1].is_null());
+  const AttentionMap back = attention_map_from_json(j);
+  ASSERT_EQ(back.weights.size(), 2u);
+  ASSERT_EQ(back.weights[1].size(), 3u);
+  EXPECT_TRUE(std::isnan(back.weights[1][1]));
+  EXPECT_EQ(back.weights[0], map.weights[0]);
+  EXPECT_EQ(back.gold_columns, map.gold_columns);
+  ASSERT_EQ(back.panels.size(), 1u);
+  EXPECT_EQ(back.panels[0].name, "cross-attention, layer 1, head 2");
+  EXPECT_EQ(back.panels[0].weights, panel.weights);
+  // Drawn as an empty cell; the gold cell outlined.
+  const std::string svg = attention_map_svg(back);
+  EXPECT_EQ(svg.find("fill-opacity=\"nan\""), std::string::npos);
+  EXPECT_NE(svg.find("stroke=\"#e6550d\""), std::string::npos);
+  EXPECT_THROW(attention_map_from_json(json{{"name", "x"}}), std::runtime_error);
 }
 
 TEST(AttentionMap, SvgHasOneShadedCellPerWeightAndEscapedLabels) {

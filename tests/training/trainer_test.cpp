@@ -3,13 +3,16 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <set>
 
 #include "modules/attention_registry.h"
 #include "modules/scope_registry.h"
 #include "tests/test_support.h"
+#include "training/checkpoint.h"
 #include "training/experiment.h"
 #include "training/runner.h"
 #include "training/trainer.h"
@@ -43,6 +46,51 @@ std::vector<torch::Tensor> weights_of(Task& task) {
   std::vector<torch::Tensor> weights;
   for (const auto& p : task.model()->parameters()) weights.push_back(p.detach().clone());
   return weights;
+}
+
+TEST(Trainer, ADivergingRunStopsAtItsFirstNonFiniteStepAndSavesNothingNonFinite) {
+  for (const char* clip : {"0", "1.0"}) {
+    // 4 good steps with SGD at 0.01 (checkpoints at steps 2 and 4), then the run continues at 1e38,
+    // which sends the weights beyond float range within a few steps.
+    const std::string sgd = std::string(R"({"optimizer": {"type": "sgd", "lr": LR}, "clip_norm": )") + clip + "}";
+    auto with_lr = [&](const char* lr) { return std::regex_replace(sgd, std::regex("LR"), lr); };
+    TempDir dir;
+    const std::string run_dir = dir.path().string();
+    auto good = tiny_copy(8, with_lr("0.01"));
+    good.train().eval_every(2);
+    auto task = build_task(good, 3);
+    std::atomic<bool> stop{false};
+    const auto first = train(*task, good, run_dir, [&](TrainerRun& run) {
+      run.stop = &stop;
+      run.after_step = [&](int64_t step) { stop = step == 4; };
+    });
+    ASSERT_TRUE(first.interrupted);
+    ASSERT_EQ(first.state.step, 4);
+    auto diverging = tiny_copy(8, with_lr("1e38"));
+    diverging.train().eval_every(1);
+    auto again = build_task(diverging, 3);
+    try {
+      train(*again, diverging, run_dir, [](TrainerRun& run) { run.resume = true; });
+      FAIL() << "a run at lr 1e38 trained on (clip_norm " << clip << ")";
+    } catch (const TrainingDiverged& e) {
+      const std::string message = e.what();
+      EXPECT_TRUE(std::regex_search(message, std::regex("^step [5-8]: the (training loss|gradient norm|validation "
+                                                          "loss|validation token_accuracy) is (-?nan|-?inf); ")))
+          << message;
+      EXPECT_NE(message.find("checkpoints/ holds the last finite weights"), std::string::npos) << message;
+    }
+    // The checkpoints are step 4's: finite, and the latest still says step 4.
+    for (const auto& checkpoint : {Trainer::latest_checkpoint(run_dir), Trainer::best_checkpoint(run_dir)}) {
+      ASSERT_TRUE(std::filesystem::exists(checkpoint)) << checkpoint;
+      auto fresh = build_task(good, 3);
+      TrainerState state;
+      load_checkpoint(checkpoint, *fresh->model(), nullptr, checkpoint == Trainer::latest_checkpoint(run_dir) ? &state : nullptr);
+      const auto parameters = fresh->model()->parameters();
+      ASSERT_FALSE(parameters.empty());
+      for (const auto& p : parameters) EXPECT_TRUE(torch::isfinite(p).all().item<bool>()) << checkpoint;
+      if (checkpoint == Trainer::latest_checkpoint(run_dir)) EXPECT_EQ(state.step, 4);
+    }
+  }
 }
 
 TEST(Trainer, ATinyModelLearnsATinyTask) {
