@@ -70,9 +70,11 @@ Metrics ClassificationTask::evaluate(const std::string& split, Predictions* pred
     nll += torch::nll_loss(out.log_probs, batch.labels, {}, at::Reduction::Sum).item<double>();
     predicted.push_back(out.log_probs.argmax(-1));
     gold.push_back(batch.labels);
+    const auto labels = predicted.back().contiguous();  // [B]
+    const auto label_of = labels.accessor<int64_t, 1>();
     for (size_t i = start; predictions && i < end; ++i) {  // source: the document; hypothesis: its label
       const Document& document = documents[order[i]];
-      const int64_t label = predicted.back()[static_cast<int64_t>(i - start)].item<int64_t>();
+      const int64_t label = label_of[static_cast<int64_t>(i - start)];
       Prediction p;
       p.id = order[i];
       for (const auto& sentence : document.sentences) p.source += (p.source.empty() ? "" : " / ") + tokenizer().decode(sentence);

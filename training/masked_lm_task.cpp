@@ -92,12 +92,15 @@ void MaskedLMTask::record_predictions(const std::vector<TextSequence>& sequences
                                       const torch::Tensor& top, const torch::Tensor& hit, Predictions* predictions) const {
   // The selected positions in row-major order, as index() and logits_at() take them: row b owns
   // the next `selected_in_row[b]` rows of top [N, k] and hit [N, k].
-  const auto selected_in_row = masked.word_start.sum(1);  // [B]
+  const auto counts = masked.word_start.sum(1).contiguous();  // [B]
+  const auto selected_in_row = counts.accessor<int64_t, 1>();
+  const auto top_ids = top.accessor<int64_t, 2>();            // [N, k]
+  const auto hits = hit.accessor<bool, 2>();                   // [N, k]
   const auto& tokenizer = *data_->tokenizer;
   auto spaced = [](std::string& text, const std::string& piece) { text += (text.empty() ? "" : " ") + piece; };
   int64_t n = 0;
   for (size_t b = 0; b < indices.size(); ++b) {
-    const int64_t count = selected_in_row[static_cast<int64_t>(b)].item<int64_t>();
+    const int64_t count = selected_in_row[static_cast<int64_t>(b)];
     const TextSequence &original = sequences[indices[b]], &input = inputs[indices[b]];
     Prediction p;
     p.id = indices[b];
@@ -109,9 +112,11 @@ void MaskedLMTask::record_predictions(const std::vector<TextSequence>& sequences
     }
     double correct = 0, in_top = 0;
     for (int64_t i = 0; i < count; ++i, ++n) {
-      spaced(p.hypothesis, tokenizer.piece(top[n][0].item<int64_t>()));
-      correct += hit[n][0].item<bool>();
-      in_top += hit[n].any().item<bool>();
+      spaced(p.hypothesis, tokenizer.piece(top_ids[n][0]));
+      correct += hits[n][0];
+      bool any = false;
+      for (int64_t k = 0; k < hits.size(1); ++k) any = any || hits[n][k];
+      in_top += any;
     }
     p.statistics["masked_accuracy"] = ratio_statistics(correct, static_cast<double>(count));
     p.statistics["top5_accuracy"] = ratio_statistics(in_top, static_cast<double>(count));
