@@ -4,6 +4,8 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
@@ -14,7 +16,6 @@
 #include "training/comparison_table.h"
 #include "training/line_chart.h"
 #include "training/markup.h"
-#include "training/peak_memory.h"
 #include "training/predictions.h"
 #include "training/statistics.h"
 

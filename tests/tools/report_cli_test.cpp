@@ -5,7 +5,6 @@
 
 #include <filesystem>
 #include <regex>
-#include <set>
 
 #include "tests/test_support.h"
 #include "tests/tools/cli_support.h"
