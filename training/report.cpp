@@ -14,6 +14,7 @@
 #include "training/atomic_file.h"
 #include "training/attention_map.h"
 #include "training/comparison_table.h"
+#include "training/experiment.h"
 #include "training/line_chart.h"
 #include "training/markup.h"
 #include "training/predictions.h"
@@ -39,13 +40,12 @@ struct VariantRuns {
   std::vector<RunData> runs;  // by seed
 };
 
+/// read_json_file (training/experiment.h), its error as a ReportError.
 json read_json(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) throw ReportError(path.string() + ": cannot open");
   try {
-    return json::parse(in);
-  } catch (const json::exception& e) {
-    throw ReportError(path.string() + ": not JSON (" + e.what() + ")");
+    return read_json_file(path.string());
+  } catch (const ExperimentError& e) {
+    throw ReportError(e.what());
   }
 }
 
