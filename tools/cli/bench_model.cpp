@@ -14,6 +14,11 @@
 //   FLOP/s: the matrix-product FLOPs of one training step (forward + backward, counted by
 //           training/matmul_flops.h) per second of a step, and that as a share of the measured
 //           float GEMM speed (1024³, same threads): how much of the machine a step uses.
+//   peer (--peer): the same two models in Python PyTorch eager (tools/python/bench_peer.py, same
+//           sizes, same parameter count, greedy decoding with the same cached keys and values), run
+//           right after each attnlab model, twice: as a user runs it by default (PyTorch's thread
+//           count, the kernels OpenBLAS picks by itself) and given attnlab's threads and kernels;
+//           printed as attnlab/peer ratios of training tokens/s and greedy sentences/s.
 //   memory: peak resident set size of the process while a model is built, trained and decoded
 //           (the peak is restarted before each model; it includes LibTorch's own footprint,
 //           printed as "process before").
@@ -30,6 +35,7 @@
 #include "models/seq2seq_model.h"
 #include "tokenizers/special_tokens.h"
 #include "tools/cli/bench_command.h"
+#include "tools/cli/bench_peer.h"
 #include "tools/cli/bench_support.h"
 #include "tools/cli/cli_options.h"
 #include "tools/cli/commands.h"
@@ -192,6 +198,32 @@ ModelFigures measure_bert(const Sizes& s, int64_t length) {
 
 std::string mebibytes(const std::optional<double>& bytes) { return bytes ? fixed(*bytes / kMiB, 0) : "n/a"; }
 
+/// One run of the peer beside the attnlab model it copies.
+struct PeerRow {
+  std::string model;
+  PeerSettings settings;
+  PeerFigures peer;
+  ModelFigures attnlab;
+};
+
+void print_peer_table(const std::vector<PeerRow>& rows, const Sizes& s, int64_t decoded, int threads) {
+  const auto kernels = blas_kernels();
+  std::cout << "\npeer: the same models in Python PyTorch eager (tools/python/bench_peer.py), run right after "
+               "attnlab's; attnlab: " << threads << " threads, BLAS core " << (kernels.core.empty() ? "?" : kernels.core)
+            << "\n"
+            << padded("model", 14) << padded("peer run", 21) << padded("threads", 8, true) << "  "
+            << padded("BLAS core", 10) << padded("train tok/s", 13, true) << padded("greedy sent/s", 15, true)
+            << padded("attnlab/peer: train", 21, true) << padded("greedy", 8, true) << "\n";
+  for (const auto& r : rows) {
+    const double tokens = static_cast<double>(s.batch * s.length);
+    std::cout << padded(r.model, 14) << padded(r.settings.label, 21) << padded(std::to_string(r.peer.threads), 8, true)
+              << "  " << padded(r.peer.blas_core, 10) << padded(fixed(tokens / (r.peer.train_ms / 1000.0), 0), 13, true)
+              << padded(fixed(decoded / (r.peer.greedy_ms / 1000.0), 1), 15, true)
+              << padded(fixed(r.peer.train_ms / r.attnlab.train_ms, 2) + "x", 21, true)
+              << padded(fixed(r.peer.greedy_ms / r.attnlab.greedy_ms, 2) + "x", 8, true) << "\n";
+  }
+}
+
 }  // namespace
 
 int bench_model_command(int argc, char** argv) {
@@ -215,7 +247,11 @@ int bench_model_command(int argc, char** argv) {
       "bert-length", "tokens per sequence of the BERT masked-LM training step",
       cxxopts::value<int64_t>()->default_value("128"))(
       "only", "only the models whose name contains one of these (comma-separated): transformer, rnn_bahdanau, bert",
-      cxxopts::value<std::string>());
+      cxxopts::value<std::string>())(
+      "peer", "also time the same Transformer and RNN in Python PyTorch eager, by default and with these settings, "
+      "and print attnlab/peer ratios")(
+      "python", "the Python with torch that runs the peer", cxxopts::value<std::string>()->default_value("/usr/bin/python3"))(
+      "peer-script", "the peer's script", cxxopts::value<std::string>()->default_value(default_peer_script()));
   int exit_code = kExitOk;
   auto args = parse_or_exit(options, argc, argv, "attnlab bench model --threads 2 --repeats 3", exit_code);
   if (!args) return exit_code;
@@ -265,16 +301,31 @@ int bench_model_command(int argc, char** argv) {
               << padded("GFLOP/s", 12, true) << padded("% of GEMM", 11, true) << padded("greedy sent/s", 16, true) << padded("beam" + std::to_string(sizes.beam) + " sent/s", 15, true)
               << padded("peak RSS MiB", 15, true) << "\n";
   }
+  const bool peer = args->count("peer") > 0;
+  const PeerSetup peer_setup{(*args)["python"].as<std::string>(), (*args)["peer-script"].as<std::string>()};
+  std::vector<PeerRow> peer_rows;
   for (const auto& bench : selected) {
     if (!reset_peak_resident_memory()) std::cerr << "(cannot restart the peak resident size: peaks are since start)\n";
     std::cout << padded(bench.name, 14) << std::flush;
     const auto f = measure(bench, sizes);
+    if (peer) {  // right after attnlab's model, so both see the machine in the same state
+      const PeerSizes peer_sizes{bench.name, sizes.batch, sizes.length, sizes.vocab, decoded, sizes.repeats, f.parameters};
+      try {
+        for (const auto& settings : {default_peer_settings(), same_peer_settings(threads)})
+          peer_rows.push_back({bench.name, settings, run_peer(peer_setup, settings, peer_sizes), f});
+      } catch (const std::runtime_error& e) {
+        std::cout << "\n";
+        std::cerr << "attnlab bench model: " << e.what() << "\n";
+        return kExitBadInput;
+      }
+    }
     std::cout << padded(fixed(f.parameters / 1e6, 2) + "M", 10, true)
               << padded(fixed(sizes.batch * sizes.length / (f.train_ms / 1000.0), 0), 14, true) << flop_cells(f)
               << padded(fixed(decoded / (f.greedy_ms / 1000.0), 1), 16, true)
               << padded(fixed(decoded / (f.beam_ms / 1000.0), 1), 15, true) << padded(mebibytes(f.peak_bytes), 15, true)
               << "\n";
   }
+  if (peer) print_peer_table(peer_rows, sizes, decoded, threads);
   if (bert) {
     if (!selected.empty()) std::cout << "\n";
     std::cout << "masked LM (d=256, 4 layers, 4 heads, ff=1024): B=" << sizes.batch << ", T=" << bert_length
