@@ -35,7 +35,7 @@ BertEncoderImpl::BertEncoderImpl(const BertOptions& options_) : options(options_
                                                                     .scale(sinusoid_scale)));
   embedding_norm =
       register_module("embedding_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({D}).eps(o.norm_eps())));
-  dropout = register_module("dropout", torch::nn::Dropout(o.dropout()));
+  dropout = register_module("dropout", Dropout(o.dropout()));
   const auto layer = TransformerLayerOptions(D)
                          .feed_forward(o.feed_forward())
                          .dropout(o.dropout())
@@ -100,7 +100,7 @@ BertClassifierImpl::BertClassifierImpl(const BertOptions& options, int64_t class
   const int64_t D = options.dims();
   encoder = register_module("encoder", BertEncoder(options));
   pooler = register_module("pooler", torch::nn::Linear(D, D));
-  dropout = register_module("dropout", torch::nn::Dropout(options.dropout()));
+  dropout = register_module("dropout", Dropout(options.dropout()));
   output = register_module("output", torch::nn::Linear(D, classes));
 }
 

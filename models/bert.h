@@ -10,6 +10,7 @@
 
 #include "models/classifier.h"
 #include "modules/attention_registry.h"
+#include "modules/dropout.h"
 #include "modules/options.h"
 #include "modules/positional_encoding.h"
 #include "modules/transformer_encoder.h"
@@ -82,7 +83,7 @@ class BertEncoderImpl : public torch::nn::Module {
   torch::nn::Embedding token_embedding{nullptr}, segment_embedding{nullptr};
   PositionalEncoding positional{nullptr};
   torch::nn::LayerNorm embedding_norm{nullptr};
-  torch::nn::Dropout dropout{nullptr};
+  Dropout dropout{nullptr};
   TransformerEncoder layers{nullptr};
 };
 TORCH_MODULE(BertEncoder);
@@ -119,7 +120,7 @@ class BertClassifierImpl : public ClassifierImpl {
 
   BertEncoder encoder{nullptr};
   torch::nn::Linear pooler{nullptr}, output{nullptr};
-  torch::nn::Dropout dropout{nullptr};
+  Dropout dropout{nullptr};
 };
 
 /// [CLS] words[:, :max_length-2] [SEP], padded: ids [B, min(L, max_length - 2) + 2] from

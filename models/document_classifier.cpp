@@ -17,7 +17,7 @@ DocumentClassifierImpl::DocumentClassifierImpl(const DocumentClassifierOptions& 
   validate_options(o, "");
   const int64_t E = o.embedding(), H = o.hidden();
   embedding = register_module("embedding", torch::nn::Embedding(torch::nn::EmbeddingOptions(o.vocab(), E).padding_idx(kPad)));
-  dropout = register_module("dropout", torch::nn::Dropout(o.dropout()));
+  dropout = register_module("dropout", Dropout(o.dropout()));
   auto encoder = [&](int64_t input) {
     return SequenceEncoder(SequenceEncoderOptions(input, H)
                                .kind(o.encoder())

@@ -13,6 +13,7 @@
 #include "models/sequence_encoder.h"
 #include "modules/attention_pooling.h"
 #include "modules/attention_registry.h"
+#include "modules/dropout.h"
 #include "modules/options.h"
 
 namespace attnlab {
@@ -70,7 +71,7 @@ class DocumentClassifierImpl : public ClassifierImpl {
   torch::nn::Embedding embedding{nullptr};
   SequenceEncoder word_encoder{nullptr}, sentence_encoder{nullptr};
   AttentionPooling word_pooling{nullptr}, sentence_pooling{nullptr};
-  torch::nn::Dropout dropout{nullptr};
+  Dropout dropout{nullptr};
   torch::nn::Linear output{nullptr};
 };
 

@@ -45,7 +45,7 @@ RnnSeq2SeqImpl::RnnSeq2SeqImpl(const RnnSeq2SeqOptions& options_) : options(opti
   if (luong()) attentional = register_module("attentional", torch::nn::Linear(2 * H, H));
   else readout_hidden = register_module("readout_hidden", torch::nn::Linear(2 * H + E, H));
   output = register_module("output", torch::nn::Linear(H, o.target_vocab()));
-  dropout = register_module("dropout", torch::nn::Dropout(o.dropout()));
+  dropout = register_module("dropout", Dropout(o.dropout()));
 }
 
 RnnSeq2SeqImpl::Memory RnnSeq2SeqImpl::encode(const torch::Tensor& source, const torch::Tensor& source_lengths) {
@@ -84,9 +84,10 @@ RnnSeq2SeqImpl::Attended RnnSeq2SeqImpl::context_for(const torch::Tensor& query,
           squeeze(out.sample_log_prob), squeeze(out.entropy)};                        // [B], [B]
 }
 
-RnnSeq2SeqImpl::Step RnnSeq2SeqImpl::decode_step(const torch::Tensor& previous_tokens, const RnnState& state,
+torch::Tensor RnnSeq2SeqImpl::embed_targets(const torch::Tensor& tokens) { return dropout(target_embedding(tokens)); }
+
+RnnSeq2SeqImpl::Step RnnSeq2SeqImpl::decode_step(const torch::Tensor& embedded, const RnnState& state,
                                                  const Memory& memory, const torch::Tensor& t) {
-  auto embedded = dropout(target_embedding(previous_tokens));  // [B, E]
   Step step;
   torch::Tensor input;  // [B, first layer input]
   if (luong()) {
@@ -129,9 +130,10 @@ Seq2SeqOutput RnnSeq2SeqImpl::forward(const torch::Tensor& source, const torch::
               "rnn_seq2seq: target_in must be [B, T] with B = ", source.size(0), ", got ", target_in.sizes());
   auto memory = encode(source, source_lengths);
   auto state = initial_state(memory);
+  const auto embedded = embed_targets(target_in);  // [B, T, E]
   std::vector<torch::Tensor> features, weights, log_probs, entropies;
   for (int64_t t = 0; t < target_in.size(1); ++t) {
-    auto step = decode_step(target_in.select(1, t), state, memory, torch::full({1}, t, source.options().dtype(torch::kLong)));
+    auto step = decode_step(embedded.select(1, t), state, memory, torch::full({1}, t, source.options().dtype(torch::kLong)));
     features.push_back(step.features);
     if (step.attended.weights.defined()) weights.push_back(step.attended.weights);
     if (step.attended.sample_log_prob.defined()) log_probs.push_back(step.attended.sample_log_prob);
@@ -206,7 +208,7 @@ std::unique_ptr<DecoderState> RnnSeq2SeqImpl::state_from_tensors(const std::vect
 
 DecoderStep RnnSeq2SeqImpl::decode_next(DecoderState& state, const torch::Tensor& previous_tokens) {
   auto& s = dynamic_cast<IncrementalState&>(state);
-  auto step = decode_step(previous_tokens, s.rnn, s.memory, s.step);
+  auto step = decode_step(embed_targets(previous_tokens), s.rnn, s.memory, s.step);
   s.step = s.step + 1;
   s.rnn = step.state;
   return {readout(step.features), step.attended.weights};  // [R, V], [R, S]

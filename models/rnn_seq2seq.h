@@ -14,6 +14,7 @@
 #include "models/seq2seq_model.h"
 #include "modules/attention.h"
 #include "modules/attention_registry.h"
+#include "modules/dropout.h"
 #include "modules/options.h"
 
 namespace attnlab {
@@ -108,8 +109,12 @@ class RnnSeq2SeqImpl : public Seq2SeqModelImpl {
 
   Memory encode(const torch::Tensor& source, const torch::Tensor& source_lengths);
   RnnState initial_state(const Memory& memory);
-  /// Decoder step t ([1] int64, 0-based; local_m attention centres its window on t).
-  Step decode_step(const torch::Tensor& previous_tokens, const RnnState& state, const Memory& memory,
+  /// e(y): embedded target tokens [B, ...] -> [B, ..., E], with dropout.
+  torch::Tensor embed_targets(const torch::Tensor& tokens);
+  /// Decoder step t ([1] int64, 0-based; local_m attention centres its window on t) from the
+  /// embedded previous tokens e(y_{t-1}) [B, E]. Teacher forcing embeds the whole target at
+  /// once: one embedding gradient [V, E] per batch, not one per step.
+  Step decode_step(const torch::Tensor& embedded, const RnnState& state, const Memory& memory,
                    const torch::Tensor& t);
   torch::Tensor readout(const torch::Tensor& features);  // [..., features] -> log-probs [..., V]
   /// The context c_t and what came with it; without attention, the fixed context.
@@ -126,7 +131,7 @@ class RnnSeq2SeqImpl : public Seq2SeqModelImpl {
   torch::nn::Linear readout_hidden{nullptr};  // bahdanau: [s; c; e] -> H
   torch::nn::Linear attentional{nullptr};     // luong: W_c [c; h] -> H
   torch::nn::Linear output{nullptr};
-  torch::nn::Dropout dropout{nullptr};
+  Dropout dropout{nullptr};
 };
 
 }  // namespace attnlab

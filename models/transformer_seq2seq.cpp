@@ -32,7 +32,7 @@ TransformerSeq2SeqImpl::TransformerSeq2SeqImpl(const TransformerSeq2SeqOptions& 
                                           : register_module("source_embedding", embedding(o.source_vocab()));
   positional = register_module(
       "positional", PositionalEncoding(PositionalEncodingOptions(D).kind(o.positions()).max_length(o.max_length())));
-  dropout = register_module("dropout", torch::nn::Dropout(o.dropout()));
+  dropout = register_module("dropout", Dropout(o.dropout()));
 
   const auto layer = TransformerLayerOptions(D).feed_forward(o.feed_forward()).dropout(o.dropout()).pre_norm(o.pre_norm());
   auto attention = [&](const json& spec) { return attention_registry().create(spec, AttentionDims{D, D}); };

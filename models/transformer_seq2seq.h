@@ -11,6 +11,7 @@
 
 #include "models/seq2seq_model.h"
 #include "modules/attention_registry.h"
+#include "modules/dropout.h"
 #include "modules/options.h"
 #include "modules/positional_encoding.h"
 #include "modules/transformer_encoder.h"
@@ -126,7 +127,7 @@ class TransformerSeq2SeqImpl : public Seq2SeqModelImpl {
 
   torch::nn::Embedding source_embedding{nullptr}, target_embedding{nullptr};
   PositionalEncoding positional{nullptr};
-  torch::nn::Dropout dropout{nullptr};
+  Dropout dropout{nullptr};
   TransformerEncoder encoder{nullptr};
   std::vector<TransformerDecoderLayer> decoder;
   torch::nn::LayerNorm decoder_norm{nullptr};  // pre-LN only

@@ -7,6 +7,8 @@
 
 #include <torch/torch.h>
 
+#include "modules/dropout.h"
+
 namespace attnlab {
 
 enum class Activation { kRelu, kGelu };
@@ -20,7 +22,7 @@ class FeedForwardImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x);  // [B, T, D] -> [B, T, D]
 
   torch::nn::Linear linear1{nullptr}, linear2{nullptr};  // D -> F, F -> D
-  torch::nn::Dropout dropout{nullptr};
+  Dropout dropout{nullptr};
 
  private:
   Activation activation_;

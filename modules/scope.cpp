@@ -1,5 +1,7 @@
 #include "modules/scope.h"
 
+#include "modules/dropout.h"
+
 namespace attnlab {
 
 torch::Tensor merged_mask(const AttentionQuery& query, const AttentionMemory& memory) {
@@ -16,7 +18,7 @@ torch::Tensor merged_mask(const AttentionQuery& query, const AttentionMemory& me
 
 torch::Tensor mix_values(const torch::Tensor& weights, const torch::Tensor& values, double weight_dropout,
                          bool training) {
-  auto mixing = weight_dropout > 0 ? torch::dropout(weights, weight_dropout, training) : weights;
+  auto mixing = weight_dropout > 0 ? philox_dropout(weights, weight_dropout, training) : weights;
   if (values.dim() == 3) return torch::bmm(mixing, values);                    // [B, Tq, Tk] x [B, Tk, Dv]
   return torch::matmul(mixing.unsqueeze(-2), values).squeeze(-2);              // [B, Tq, 1, W] x [B, Tq, W, Dv]
 }

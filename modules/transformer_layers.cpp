@@ -14,7 +14,7 @@ SublayerConnection sublayer_of(const TransformerLayerOptions& o) {
 SublayerConnectionImpl::SublayerConnectionImpl(int64_t dims, double dropout_p, bool pre_norm, double norm_eps)
     : pre_norm_(pre_norm) {
   norm = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dims}).eps(norm_eps)));
-  dropout = register_module("dropout", torch::nn::Dropout(dropout_p));
+  dropout = register_module("dropout", Dropout(dropout_p));
 }
 
 TransformerEncoderLayerImpl::TransformerEncoderLayerImpl(const TransformerLayerOptions& o,

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "modules/attention.h"
+#include "modules/dropout.h"
 #include "modules/feed_forward.h"
 
 namespace attnlab {
@@ -44,7 +45,7 @@ class SublayerConnectionImpl : public torch::nn::Module {
   }
 
   torch::nn::LayerNorm norm{nullptr};
-  torch::nn::Dropout dropout{nullptr};
+  Dropout dropout{nullptr};
 
  private:
   bool pre_norm_;

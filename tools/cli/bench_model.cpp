@@ -28,6 +28,8 @@
 #include <optional>
 #include <thread>
 
+#include <torch/csrc/autograd/profiler_legacy.h>
+
 #include "data/masking.h"
 #include "models/bert.h"
 #include "models/decoding.h"
@@ -83,6 +85,7 @@ class NoEndOfSentence : public Seq2SeqModelImpl {
 struct Sizes {
   int64_t batch, length, vocab, sentences, beam;
   int repeats;
+  std::string profile_prefix;  // --profile: write PREFIX.MODEL.json, a trace of one training step
 };
 
 /// Random full-length sentences: source [B, S], lengths [B], target_in [B, T], target_out [B, T].
@@ -137,6 +140,13 @@ ModelFigures measure(const BenchModel& bench, const Sizes& s) {
         optimizer->step();
       },
       [&] { optimizer->zero_grad(); }, s.repeats);
+  if (!s.profile_prefix.empty()) {  // one more step, traced (chrome://tracing format)
+    optimizer->zero_grad();
+    torch::autograd::profiler::RecordProfile trace(s.profile_prefix + "." + bench.name + ".json");
+    auto out = model->forward(batch.source, batch.source_lengths, batch.target_in);
+    label_smoothed_nll(out.log_probs.flatten(0, 1), batch.target_out.flatten(), 0.1, kPad).backward();
+    optimizer->step();
+  }
 
   // Decoding: N sentences in batches of B.
   model->eval();
@@ -248,6 +258,8 @@ int bench_model_command(int argc, char** argv) {
       cxxopts::value<int64_t>()->default_value("128"))(
       "only", "only the models whose name contains one of these (comma-separated): transformer, rnn_bahdanau, bert",
       cxxopts::value<std::string>())(
+      "profile", "also trace one training step of each seq2seq model into PREFIX.MODEL.json (chrome://tracing)",
+      cxxopts::value<std::string>())(
       "peer", "also time the same Transformer and RNN in Python PyTorch eager, by default and with these settings, "
       "and print attnlab/peer ratios")(
       "python", "the Python with torch that runs the peer", cxxopts::value<std::string>()->default_value("/usr/bin/python3"))(
@@ -260,7 +272,8 @@ int bench_model_command(int argc, char** argv) {
     return kExitBadInput;
   };
   Sizes sizes{(*args)["batch"].as<int64_t>(),    (*args)["length"].as<int64_t>(), (*args)["vocab"].as<int64_t>(),
-              (*args)["sentences"].as<int64_t>(), (*args)["beam"].as<int64_t>(),   (*args)["repeats"].as<int>()};
+              (*args)["sentences"].as<int64_t>(), (*args)["beam"].as<int64_t>(),   (*args)["repeats"].as<int>(),
+              args->count("profile") ? (*args)["profile"].as<std::string>() : std::string()};
   const int threads = (*args)["threads"].as<int>();
   if (sizes.batch < 1 || sizes.sentences < 1 || sizes.beam < 1 || sizes.repeats < 1 || threads < 1)
     return bad("--batch, --sentences, --beam, --repeats and --threads must be positive");

@@ -151,8 +151,7 @@ class BahdanauRNN(nn.Module):
         state = torch.tanh(self.bridge(torch.cat([h_n[-2], h_n[-1]], -1)))            # [B, H]
         return outputs, self.key_proj(outputs), padding, state                        # [B, S, H], [B, S, A]
 
-    def step(self, previous, state, outputs, keys, padding):
-        embedded = self.dropout(self.target_embedding(previous))                     # [B, E]
+    def step(self, embedded, state, outputs, keys, padding):                        # e(y_{t-1}) [B, E]
         scores = self.v(torch.tanh(self.query_proj(state).unsqueeze(1) + keys)).squeeze(-1)  # [B, S]
         weights = torch.softmax(scores.masked_fill(padding, float("-inf")), -1)
         context = torch.bmm(weights.unsqueeze(1), outputs).squeeze(1)                 # [B, H]
@@ -164,9 +163,10 @@ class BahdanauRNN(nn.Module):
 
     def forward(self, source, target_in):                                            # -> logits [B, T, V]
         outputs, keys, padding, state = self.encode(source)
+        embedded = self.dropout(self.target_embedding(target_in))                    # [B, T, E], once
         features = []
         for t in range(target_in.size(1)):
-            state, f = self.step(target_in[:, t], state, outputs, keys, padding)
+            state, f = self.step(embedded[:, t], state, outputs, keys, padding)
             features.append(f)
         return self.readout(torch.stack(features, 1))
 
@@ -176,7 +176,7 @@ class BahdanauRNN(nn.Module):
         tokens = torch.full((source.size(0),), BOS, dtype=torch.long)
         out = []
         for _ in range(length):
-            state, f = self.step(tokens, state, outputs, keys, padding)
+            state, f = self.step(self.target_embedding(tokens), state, outputs, keys, padding)
             logits = self.readout(f)
             logits[:, EOS] = float("-inf")
             tokens = logits.argmax(-1)
