@@ -1,5 +1,7 @@
 #include "training/optimizers.h"
 
+#include "training/fused_adam.h"
+
 namespace attnlab {
 
 namespace {
@@ -45,7 +47,7 @@ const OptimizerRegistry& optimizer_registry() {
       {
           options_entry<Product, Params>("adam", "Adam (Kingma & Ba 2015), L2 weight decay added to the gradient",
                                          AdamSpec{}, [](const AdamSpec& o, Params params) -> Product {
-                                           return std::make_unique<torch::optim::Adam>(
+                                           return std::make_unique<FusedAdam>(
                                                params, torch::optim::AdamOptions(o.lr())
                                                            .betas({o.beta1(), o.beta2()})
                                                            .eps(o.eps())
@@ -53,7 +55,7 @@ const OptimizerRegistry& optimizer_registry() {
                                          }),
           options_entry<Product, Params>("adamw", "AdamW (Loshchilov & Hutter 2019), decoupled weight decay",
                                          AdamSpec().weight_decay(0.01), [](const AdamSpec& o, Params params) -> Product {
-                                           return std::make_unique<torch::optim::AdamW>(
+                                           return std::make_unique<FusedAdamW>(
                                                params, torch::optim::AdamWOptions(o.lr())
                                                            .betas({o.beta1(), o.beta2()})
                                                            .eps(o.eps())

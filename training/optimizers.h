@@ -1,5 +1,5 @@
 #pragma once
-// The optimizer family: adam, adamw, sgd (with momentum).
+// The optimizer family: adam, adamw (one pass per parameter: training/fused_adam.h), sgd (with momentum).
 
 #include <memory>
 #include <vector>

@@ -14,15 +14,6 @@
 
 namespace attnlab {
 
-torch::Tensor label_smoothed_nll(const torch::Tensor& log_probs, const torch::Tensor& targets, double epsilon,
-                                 int64_t ignore_index) {
-  auto real = targets.ne(ignore_index);                                                       // [N]
-  auto nll = -log_probs.gather(-1, targets.unsqueeze(-1)).squeeze(-1);                       // [N]
-  auto uniform = -log_probs.mean(-1);                                                         // [N] -(1/V) Σ_v log p_v
-  auto per_target = (1.0 - epsilon) * nll + epsilon * uniform;                                 // [N]
-  return (per_target * real).sum() / real.sum().clamp_min(1);
-}
-
 Seq2SeqTask::Seq2SeqTask(std::shared_ptr<Seq2SeqData> data, std::shared_ptr<Seq2SeqModelImpl> model,
                          EvalOptions eval, Seq2SeqTaskOptions options)
     : data_(std::move(data)), model_(std::move(model)), eval_(std::move(eval)), options_(options) {

@@ -9,6 +9,7 @@
 
 #include "data/seq2seq_data.h"
 #include "models/seq2seq_model.h"
+#include "training/label_smoothing.h"
 #include "training/task.h"
 #include "training/train_options.h"
 
@@ -24,11 +25,6 @@ template <class Fields>
 void visit_fields(Fields& f, Seq2SeqTaskOptions& o) {
   f("label_smoothing", o.label_smoothing(), in_range(0.0, 1.0));
 }
-
-/// Mean over non-ignored targets of -Σ_v q_v log p_v with q = (1 - ε) one-hot(target) + ε / V:
-/// log_probs [N, V], targets [N]; targets equal to `ignore_index` count for nothing.
-torch::Tensor label_smoothed_nll(const torch::Tensor& log_probs, const torch::Tensor& targets, double epsilon,
-                                 int64_t ignore_index);
 
 class Seq2SeqTask : public Task {
  public:

@@ -266,5 +266,29 @@ TEST(LabelSmoothing, MatchesAHandComputedCase) {
   EXPECT_NEAR(label_smoothed_nll(probs.log(), targets, 0.0, kPad).item<double>(), -std::log(0.7), 1e-12);
 }
 
+TEST(LabelSmoothing, LossAndGradientEqualTheComposedExpression) {
+  // The fused backward against autograd through the formula written out, on logits that reach
+  // the loss through log_softmax as in the models; padding targets included.
+  torch::manual_seed(3);
+  const int64_t N = 12, V = 9;
+  auto targets = torch::randint(1, V, {N});
+  targets.index_put_({torch::tensor({2, 7})}, kPad);
+  for (double eps : {0.0, 0.1, 0.3}) {
+    auto logits = torch::randn({N, V}, torch::kDouble).requires_grad_();
+    auto reference_logits = logits.detach().clone().requires_grad_();
+    auto loss = label_smoothed_nll(torch::log_softmax(logits, 1), targets, eps, kPad);
+    loss.backward();
+    auto log_probs = torch::log_softmax(reference_logits, 1);
+    auto real = targets.ne(kPad);
+    auto per_target = (1 - eps) * -log_probs.gather(1, targets.unsqueeze(1)).squeeze(1) + eps * -log_probs.mean(1);
+    auto reference = (per_target * real).sum() / real.sum();
+    reference.backward();
+    EXPECT_NEAR(loss.item<double>(), reference.item<double>(), 1e-12) << "eps " << eps;
+    ASSERT_EQ(logits.grad().sizes(), reference_logits.grad().sizes());
+    EXPECT_TRUE(torch::allclose(logits.grad(), reference_logits.grad(), 0, 1e-12)) << "eps " << eps;
+    EXPECT_TRUE(logits.grad().index({2}).abs().max().item<double>() == 0.0);  // padding: no gradient
+  }
+}
+
 }  // namespace
 }  // namespace attnlab
