@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "modules/masks.h"
 #include "modules/traced_shapes.h"
 #include "tokenizers/special_tokens.h"
 
@@ -53,7 +54,7 @@ BertEncoding BertEncoderImpl::forward(const torch::Tensor& ids, const torch::Ten
   BertEncoding out;
   out.padding = ids.eq(kPad);                                                              // [B, T]
   auto x = positional(token_embedding(ids)) + segment_embedding(segments);                 // [B, T, D]
-  out.hidden = layers(dropout(embedding_norm(x)), out.padding, with_attention ? &out.attention : nullptr);  // [B, T, D]
+  out.hidden = layers(dropout(embedding_norm(x)), mask_if_any(out.padding), with_attention ? &out.attention : nullptr);  // [B, T, D]
   return out;
 }
 

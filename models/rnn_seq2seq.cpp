@@ -60,7 +60,7 @@ RnnSeq2SeqImpl::Memory RnnSeq2SeqImpl::encode(const torch::Tensor& source, const
   memory.padding = key_padding_mask_like(source_lengths, source);  // [B, S]
   // Last layer's final states: forward (and backward) direction, side by side.
   memory.summary = options.bidirectional() ? torch::cat({h_n[-2], h_n[-1]}, -1) : h_n[-1];  // [B, H]
-  if (attention) memory.attention = attention->prepare(encoded.outputs, encoded.outputs, memory.padding);
+  if (attention) memory.attention = attention->prepare(encoded.outputs, encoded.outputs, mask_if_any(memory.padding));
   return memory;
 }
 

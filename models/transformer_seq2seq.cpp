@@ -59,12 +59,13 @@ TransformerSeq2SeqImpl::Encoded TransformerSeq2SeqImpl::encode(const torch::Tens
               "transformer: source must be [B, S] with lengths [B]; got ", source.sizes(), " and ",
               source_lengths.sizes());
   auto padding = key_padding_mask_like(source_lengths, source);  // [B, S]
-  auto x = encoder(embed(source_embedding, source, step_positions(source).select(0, 0)), padding,
+  auto padded = mask_if_any(padding);                             // [B, S], undefined when no step is padding
+  auto x = encoder(embed(source_embedding, source, step_positions(source).select(0, 0)), padded,
                    attention ? &attention->encoder_self : nullptr);  // [B, S, D]
   // Padded positions carry no information; zero them so no attention can pick them up by accident.
-  x = x.masked_fill(padding.unsqueeze(-1), 0.0);
+  if (padded.defined()) x = x.masked_fill(padded.unsqueeze(-1), 0.0);
   Encoded encoded{padding, {}};
-  for (auto& layer : decoder) encoded.cross.push_back(layer->cross_attention->prepare(x, x, padding));
+  for (auto& layer : decoder) encoded.cross.push_back(layer->cross_attention->prepare(x, x, padded));
   return encoded;
 }
 

@@ -2,6 +2,8 @@
 
 #include <limits>
 
+#include "modules/traced_shapes.h"
+
 namespace attnlab {
 
 torch::Tensor key_padding_mask_from_lengths(const torch::Tensor& lengths, int64_t max_len) {
@@ -18,6 +20,11 @@ torch::Tensor key_padding_mask_like(const torch::Tensor& lengths, const torch::T
 
 torch::Tensor causal_mask(int64_t steps, const torch::TensorOptions& options) {
   return torch::ones({steps, steps}, options.dtype(torch::kBool)).triu(1);  // [T, T]
+}
+
+torch::Tensor mask_if_any(const torch::Tensor& mask) {
+  if (!mask.defined() || tracing() || mask.any().item<bool>()) return mask;
+  return {};
 }
 
 torch::Tensor masked_softmax(const torch::Tensor& scores, const torch::Tensor& mask) {

@@ -20,6 +20,10 @@ torch::Tensor key_padding_mask_like(const torch::Tensor& lengths, const torch::T
 /// [T, T] bool, true above the diagonal: query t may not look at keys after t.
 torch::Tensor causal_mask(int64_t steps, const torch::TensorOptions& options = {});
 
+/// `mask` when some entry is true, undefined otherwise: attention then does no masking work when
+/// nothing is padded. Kept as it is while tracing (an exported graph must not depend on the data).
+torch::Tensor mask_if_any(const torch::Tensor& mask);
+
 /// Softmax over the last dim of scores [B, Tq, Tk] ignoring masked keys; `mask` broadcasts
 /// to scores (true = masked; may be undefined). Fully masked rows give all-zero weights.
 torch::Tensor masked_softmax(const torch::Tensor& scores, const torch::Tensor& mask);

@@ -17,8 +17,9 @@ TransformerEncoderImpl::TransformerEncoderImpl(const TransformerLayerOptions& la
 
 torch::Tensor TransformerEncoderImpl::forward(const torch::Tensor& x, const torch::Tensor& key_padding_mask,
                                               std::vector<AttentionOutput>* attention) {
-  TORCH_CHECK(x.dim() == 3 && key_padding_mask.dim() == 2 && key_padding_mask.size(0) == x.size(0) &&
-                  key_padding_mask.size(1) == x.size(1),
+  TORCH_CHECK(x.dim() == 3 && (!key_padding_mask.defined() || (key_padding_mask.dim() == 2 &&
+                                                                 key_padding_mask.size(0) == x.size(0) &&
+                                                                 key_padding_mask.size(1) == x.size(1))),
               "transformer encoder: x must be [B, S, D] with key_padding_mask [B, S]; got ", x.sizes(), " and ",
               key_padding_mask.sizes());
   auto h = x;  // [B, S, D]

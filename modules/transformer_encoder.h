@@ -19,7 +19,7 @@ class TransformerEncoderImpl : public torch::nn::Module {
   /// `layers` layers of `layer` options, each with a self-attention made from `attention` (a
   /// resolved attention-registry spec).
   TransformerEncoderImpl(const TransformerLayerOptions& layer, int64_t layers, const json& attention);
-  /// x [B, S, D], key_padding_mask [B, S] (true = padding) -> [B, S, D]. `attention`, if given,
+  /// x [B, S, D], key_padding_mask [B, S] (true = padding; undefined: none) -> [B, S, D]. `attention`, if given,
   /// receives each layer's self-attention output.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_padding_mask,
                         std::vector<AttentionOutput>* attention = nullptr);

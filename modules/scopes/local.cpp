@@ -1,5 +1,6 @@
 #include "modules/scopes/local.h"
 
+#include "modules/dropout.h"
 #include "modules/masks.h"
 #include "modules/traced_shapes.h"
 
@@ -36,6 +37,52 @@ torch::Tensor LocalScopeImpl::centres(const AttentionQuery& query, const Attenti
   }
   auto positions = query.positions.defined() ? query.positions : step_positions(query.query);  // [Tq] or [B, Tq]
   return positions.to(dtype) + torch::zeros_like(query.query.select(-1, 0));                   // [B, Tq]
+}
+
+namespace {
+
+/// rows [B, Tk, X] at key indices first, first + 1, ..., first + length - 1, zeros where an index
+/// falls outside [0, Tk): [B, length, X]. A copy of the rows, not of every window.
+torch::Tensor shifted_rows(const torch::Tensor& rows, int64_t first, int64_t length) {
+  const int64_t Tk = rows.size(1);
+  const int64_t lo = std::max<int64_t>(first, 0), hi = std::min<int64_t>(first + length, Tk);  // [lo, hi) inside
+  if (hi <= lo) return torch::zeros({rows.size(0), length, rows.size(2)}, rows.options());
+  return torch::constant_pad_nd(rows.narrow(1, lo, hi - lo), {0, 0, lo - first, first + length - hi});
+}
+
+}  // namespace
+
+bool LocalScopeImpl::windows_are_shifted(const torch::Tensor& index) const {
+  // Window slot 0 of query t at key first + t for every row: then every window is a shifted view.
+  if (options.predictive() || !windows_as_views || tracing()) return false;
+  auto starts = index.select(-1, 0);  // [B, Tq]
+  const int64_t first = starts[0][0].item<int64_t>();
+  return starts.eq(torch::arange(first, first + starts.size(1), starts.options()).unsqueeze(0)).all().item<bool>();
+}
+
+AttentionOutput LocalScopeImpl::attend_shifted(ScoreImpl& score, const AttentionQuery& query,
+                                               const AttentionMemory& memory, const torch::Tensor& index,
+                                               const torch::Tensor& masked, double weight_dropout) {
+  const int64_t W = index.size(2), Tq = index.size(1);
+  const int64_t first = index[0][0][0].item<int64_t>();
+  // Row j of these is key first + j: query t's window is rows t .. t + W - 1, a view.
+  auto keys = shifted_rows(memory.keys, first, Tq + W - 1);      // [B, Tq + W - 1, Dk]
+  auto values = shifted_rows(memory.values, first, Tq + W - 1);  // [B, Tq + W - 1, Dv]
+  std::vector<torch::Tensor> columns;  // W x [B, Tq, 1]: slot w of every window at once
+  for (int64_t w = 0; w < W; ++w)
+    columns.push_back(score.score_window(query.query, keys.narrow(1, w, Tq).unsqueeze(2), index.narrow(2, w, 1)));
+  auto weights = masked_softmax(torch::cat(columns, 2), masked);  // [B, Tq, W]
+  auto mixing = philox_dropout(weights, weight_dropout, is_training());
+  torch::Tensor context;  // [B, Tq, Dv] = Σ_w mixing[..., w] · values[t + w]
+  for (int64_t w = 0; w < W; ++w) {
+    auto term = mixing.narrow(2, w, 1) * values.narrow(1, w, Tq);
+    context = context.defined() ? context + term : term;
+  }
+  AttentionOutput out;
+  out.context = context;
+  out.weights = weights;
+  out.positions = index;
+  return out;
 }
 
 bool LocalScopeImpl::scores_every_key(int64_t key_steps) const {
@@ -78,10 +125,13 @@ AttentionOutput LocalScopeImpl::forward(ScoreImpl& score, const AttentionQuery& 
     return out;
   }
   auto masked = outside;
-  if (mask.defined()) {
-    auto full = mask | torch::zeros_like(index.select(-1, 0), index.options().dtype(torch::kBool)).unsqueeze(-1);  // [B, Tq, Tk]
-    masked = masked | full.gather(2, inside_index);                                // [B, Tq, W]
+  if (mask.defined()) {  // [B, 1 or Tq, Tk] read as [B, Tq, Tk] at the window keys
+    // Eager code expands a view; a traced graph builds the tensor, so its sizes follow the data.
+    auto full = tracing() ? mask | torch::zeros_like(index.select(-1, 0), mask.options()).unsqueeze(-1)
+                          : mask.expand({index.size(0), index.size(1), mask.size(2)});  // [B, Tq, Tk]
+    masked = masked | full.gather(2, inside_index);                                      // [B, Tq, W]
   }
+  if (windows_are_shifted(index)) return attend_shifted(score, query, memory, index, masked, weight_dropout);
   auto scores = score.score_window(query.query, gather_windows(memory.keys, inside_index), inside_index);  // [B, Tq, W]
   auto weights = masked_softmax(scores, masked);                                   // [B, Tq, W]
   if (options.predictive()) weights = weights * gaussian(index);

@@ -48,13 +48,27 @@ class LocalScopeImpl : public ScopeImpl {
   /// Whether forward scores every key and applies the window as a band (same result; cheaper
   /// when the keys are few) rather than scoring gathered windows.
   bool scores_every_key(int64_t key_steps) const;
+  /// Whether the windows `index` [B, Tq, W] shift by one key per query, from one first key for
+  /// every row, so that forward reads them as views (local_m, not traced).
+  bool windows_are_shifted(const torch::Tensor& index) const;
 
   /// Keys per window key up to which forward scores every key (0: always the windows).
   int64_t dense_keys_per_window = 8;
+  /// local_m with windows that shift by one key per query (teacher forcing, self-attention):
+  /// read slot w of every window as one view of the keys shifted by w, instead of gathering a
+  /// [B, Tq, W, D] copy of the windows (false: always gather; for tests).
+  bool windows_as_views = true;
 
   LocalScopeOptions options;
   torch::nn::Linear predictor_hidden{nullptr};  // W_p (local_p only)
   torch::nn::Linear predictor_out{nullptr};     // v_p (local_p only)
+
+ private:
+  /// forward over shifted windows: keys, values [B, Tk, *] -> rows of keys first .. first + Tq + W - 2
+  /// [B, Tq + W - 1, *]; slot w of every window is rows w .. w + Tq - 1 (a view), scored as
+  /// W x [B, Tq, 1] -> [B, Tq, W]; context = Σ_w weights[:, :, w] · values[w .. w + Tq - 1] [B, Tq, Dv].
+  AttentionOutput attend_shifted(ScoreImpl& score, const AttentionQuery& query, const AttentionMemory& memory,
+                                 const torch::Tensor& index, const torch::Tensor& masked, double weight_dropout);
 };
 
 /// rows [B, Tk, D] gathered at index [B, Tq, W] -> [B, Tq, W, D]; index must lie in [0, Tk).

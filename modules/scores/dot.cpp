@@ -26,18 +26,21 @@ torch::Tensor DotScoreImpl::project_keys(const torch::Tensor& keys) {
 torch::Tensor DotScoreImpl::forward(const torch::Tensor& query, const torch::Tensor& projected_keys) {
   TORCH_CHECK(query.dim() == 3 && query.size(2) == options.query_dim(), "dot score: query must be [B, Tq, ",
               options.query_dim(), "], got ", query.sizes());
-  return scale(torch::bmm(query, projected_keys.transpose(1, 2)));  // [B, Tq, Tk]
+  // The 1/√D of a scaled score is applied to the queries [B, Tq, D], not to the scores [B, Tq, Tk].
+  return torch::bmm(scale(query), projected_keys.transpose(1, 2));  // [B, Tq, Tk]
 }
 
 torch::Tensor DotScoreImpl::score_window(const torch::Tensor& query, const torch::Tensor& window_keys,
                                          const torch::Tensor& /*positions*/) {
   TORCH_CHECK(query.dim() == 3 && query.size(2) == options.query_dim(), "dot score: query must be [B, Tq, ",
               options.query_dim(), "], got ", query.sizes());
-  return scale(torch::matmul(window_keys, query.unsqueeze(-1)).squeeze(-1));  // [B, Tq, W, D] x [B, Tq, D, 1] -> [B, Tq, W]
+  // Σ_d over [B, Tq, W, D] ⊙ [B, Tq, 1, D]: element-wise, so a window of views costs no copy
+  // (a matrix product would make one tiny product per query).
+  return (window_keys * scale(query).unsqueeze(2)).sum(-1);  // [B, Tq, W]
 }
 
-torch::Tensor DotScoreImpl::scale(const torch::Tensor& scores) const {
-  return options.scaled() ? scores / std::sqrt(static_cast<double>(options.query_dim())) : scores;
+torch::Tensor DotScoreImpl::scale(const torch::Tensor& query) const {
+  return options.scaled() ? query * (1.0 / std::sqrt(static_cast<double>(options.query_dim()))) : query;
 }
 
 }  // namespace attnlab

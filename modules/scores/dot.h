@@ -36,7 +36,7 @@ class DotScoreImpl : public ScoreImpl {
   torch::nn::Linear key_proj{nullptr};  // W of "general"; absent for plain dot products
 
  private:
-  torch::Tensor scale(const torch::Tensor& scores) const;  // / sqrt(D) if scaled
+  torch::Tensor scale(const torch::Tensor& query) const;  // query / √D if scaled
 };
 
 }  // namespace attnlab

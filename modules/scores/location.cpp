@@ -23,7 +23,7 @@ torch::Tensor LocationScoreImpl::score_window(const torch::Tensor& query, const 
   auto index = positions.clamp(0, options.max_length() - 1);                    // [B, Tq, W]
   auto rows = torch::embedding(position_weights->weight, index);               // [B, Tq, W, Dq]
   auto bias = position_weights->bias.index_select(0, index.flatten()).view_as(index);  // [B, Tq, W]
-  return torch::matmul(rows, query.unsqueeze(-1)).squeeze(-1) + bias;            // [B, Tq, W]
+  return (rows * query.unsqueeze(2)).sum(-1) + bias;  // Σ_d [B, Tq, W, Dq] ⊙ [B, Tq, 1, Dq]: [B, Tq, W]
 }
 
 }  // namespace attnlab

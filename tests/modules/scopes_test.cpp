@@ -404,8 +404,9 @@ TEST(Scopes, LocalWeightsHoldTwoDPlusOneKeysWhateverTheLength) {
 namespace attnlab {
 namespace {
 
-// The two ways a local scope computes its result agree: scoring the gathered windows, and
-// scoring every key with the window applied as a band (what forward does when the keys are few).
+// The three ways a local scope computes its result agree: scoring the gathered windows, scoring
+// every key with the window applied as a band (what forward does when the keys are few), and
+// (local_m) reading the windows as views of the keys shifted by each window slot.
 // Weights, positions, context and the gradients of query, keys and values are compared, with key
 // padding and a causal attn_mask, for every score and both local scopes.
 class LocalBandAndWindows : public ::testing::TestWithParam<std::string> {};
@@ -429,8 +430,9 @@ TEST_P(LocalBandAndWindows, GiveTheSameResultsAndGradients) {
           AttentionOutput out;
           std::vector<torch::Tensor> grads;
         };
-        auto run = [&](int64_t dense_keys_per_window) {
+        auto run = [&](int64_t dense_keys_per_window, bool views = false) {
           scope->dense_keys_per_window = dense_keys_per_window;
+          scope->windows_as_views = views;
           Result r;
           auto qq = query.clone().requires_grad_(true), kk = keys.clone().requires_grad_(true),
                vv = values.clone().requires_grad_(true);
@@ -443,6 +445,18 @@ TEST_P(LocalBandAndWindows, GiveTheSameResultsAndGradients) {
         ASSERT_FALSE(scope->scores_every_key(T));
         const auto band = run(1000);
         ASSERT_TRUE(scope->scores_every_key(T));
+        const auto views = run(0, true);
+        const bool monotonic = std::string(type) == "local_m";
+        ASSERT_EQ(scope->windows_are_shifted(views.out.positions), monotonic);
+        ASSERT_EQ(views.out.weights.sizes(), windows.out.weights.sizes());
+        EXPECT_TRUE(torch::equal(views.out.positions, windows.out.positions));
+        EXPECT_LT((views.out.weights - windows.out.weights).abs().max().item<double>(), 1e-12);
+        EXPECT_LT((views.out.context - windows.out.context).abs().max().item<double>(), 1e-12);
+        for (size_t i = 0; i < windows.grads.size(); ++i) {
+          ASSERT_EQ(windows.grads[i].defined(), views.grads[i].defined()) << "input " << i;
+          if (windows.grads[i].defined())
+            EXPECT_LT((views.grads[i] - windows.grads[i]).abs().max().item<double>(), 1e-12) << "views, input " << i;
+        }
         ASSERT_EQ(windows.out.weights.sizes(), (std::vector<int64_t>{B, T, 2 * D + 1}));
         ASSERT_EQ(band.out.weights.sizes(), windows.out.weights.sizes());
         EXPECT_TRUE(torch::equal(band.out.positions, windows.out.positions));
