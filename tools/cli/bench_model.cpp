@@ -104,14 +104,37 @@ RandomBatch random_batch(const Sizes& s) {
   return b;
 }
 
+/// The figures of one way to run the Python peer, timed in turn with attnlab's runs.
+struct PeerFigures {
+  PeerSettings settings;
+  int threads = 0;
+  std::string blas_core;
+  double train_ms = 0, greedy_ms = 0;
+};
+
 struct ModelFigures {
   int64_t parameters = 0;
   double train_ms = 0, greedy_ms = 0, beam_ms = 0;  // per batch (training step) or per N sentences
   int64_t train_flops = 0;                          // matrix products of one training step
   std::optional<double> peak_bytes;
+  std::vector<PeerFigures> peers;
 };
 
-ModelFigures measure(const BenchModel& bench, const Sizes& s) {
+/// Starts the peers of a model of this many parameters (none without --peer).
+using StartPeers = std::function<std::vector<std::unique_ptr<PeerProcess>>(int64_t parameters)>;
+
+/// attnlab's run first, then each peer's, `repeats` rounds after a warm-up: medians in that order.
+std::vector<double> in_turn(const std::function<void()>& reset, const std::function<void()>& step,
+                            std::vector<std::unique_ptr<PeerProcess>>& peers, const std::string& what, int repeats) {
+  std::vector<std::function<double()>> runs{[&] {
+    reset();
+    return elapsed_ms(step);
+  }};
+  for (auto& peer : peers) runs.push_back([&peer, &what] { return peer->time_ms(what); });
+  return alternating_median_ms(runs, repeats);
+}
+
+ModelFigures measure(const BenchModel& bench, const Sizes& s, const StartPeers& start_peers) {
   torch::manual_seed(0);
   const auto& registry = model_registry();
   auto module = registry.create(registry.resolve(bench.spec, ""), ModelDims{s.vocab, s.vocab});
@@ -119,6 +142,7 @@ ModelFigures measure(const BenchModel& bench, const Sizes& s) {
   TORCH_CHECK(model, "bench model: ", bench.name, " is not a seq2seq model");
   ModelFigures figures;
   for (const auto& p : model->parameters()) figures.parameters += p.numel();
+  auto peers = start_peers(figures.parameters);
 
   // Training: one optimizer step per batch.
   model->train();
@@ -132,14 +156,16 @@ ModelFigures measure(const BenchModel& bench, const Sizes& s) {
     figures.train_flops = counter.flops();
     optimizer->zero_grad();
   }
-  figures.train_ms = median_ms(
+  const auto train = in_turn(
+      [&] { optimizer->zero_grad(); },
       [&] {
         auto out = model->forward(batch.source, batch.source_lengths, batch.target_in);
         auto loss = label_smoothed_nll(out.log_probs.flatten(0, 1), batch.target_out.flatten(), 0.1, kPad);
         loss.backward();
         optimizer->step();
       },
-      [&] { optimizer->zero_grad(); }, s.repeats);
+      peers, "train", s.repeats);
+  figures.train_ms = train[0];
   if (!s.profile_prefix.empty()) {  // one more step, traced (chrome://tracing format)
     optimizer->zero_grad();
     torch::autograd::profiler::RecordProfile trace(s.profile_prefix + "." + bench.name + ".json");
@@ -159,11 +185,15 @@ ModelFigures measure(const BenchModel& bench, const Sizes& s) {
   TORCH_CHECK(probe.lengths.eq(s.length).all().item<bool>(), "bench model: ", bench.name,
               " decoded hypotheses shorter than --length");
   const auto beam = BeamSearchOptions().beam(s.beam).max_length_a(0).max_length_b(s.length);
-  figures.greedy_ms = median_ms(
+  const auto greedy = in_turn(
+      [] {},
       [&] {
         for (const auto& b : batches) greedy_decode(decoder, b.source, b.source_lengths, s.length);
       },
-      [] {}, s.repeats);
+      peers, "greedy", s.repeats);
+  figures.greedy_ms = greedy[0];
+  for (size_t i = 0; i < peers.size(); ++i)
+    figures.peers.push_back({peers[i]->settings(), peers[i]->threads(), peers[i]->blas_core(), train[i + 1], greedy[i + 1]});
   figures.beam_ms = median_ms(
       [&] {
         for (const auto& b : batches) beam_search(decoder, b.source, b.source_lengths, beam);
@@ -208,29 +238,28 @@ ModelFigures measure_bert(const Sizes& s, int64_t length) {
 
 std::string mebibytes(const std::optional<double>& bytes) { return bytes ? fixed(*bytes / kMiB, 0) : "n/a"; }
 
-/// One run of the peer beside the attnlab model it copies.
-struct PeerRow {
+/// The peers of one model beside it.
+struct PeerRows {
   std::string model;
-  PeerSettings settings;
-  PeerFigures peer;
   ModelFigures attnlab;
 };
 
-void print_peer_table(const std::vector<PeerRow>& rows, const Sizes& s, int64_t decoded, int threads) {
+void print_peer_table(const std::vector<PeerRows>& models, const Sizes& s, int64_t decoded, int threads) {
   const auto kernels = blas_kernels();
-  std::cout << "\npeer: the same models in Python PyTorch eager (tools/python/bench_peer.py), run right after "
-               "attnlab's; attnlab: " << threads << " threads, BLAS core " << (kernels.core.empty() ? "?" : kernels.core)
+  std::cout << "\npeer: the same models in Python PyTorch eager (tools/python/bench_peer.py), each run timed in turn "
+               "with attnlab's; attnlab: " << threads << " threads, BLAS core " << (kernels.core.empty() ? "?" : kernels.core)
             << "\n"
             << padded("model", 14) << padded("peer run", 21) << padded("threads", 8, true) << "  "
             << padded("BLAS core", 10) << padded("train tok/s", 13, true) << padded("greedy sent/s", 15, true)
             << padded("attnlab/peer: train", 21, true) << padded("greedy", 8, true) << "\n";
-  for (const auto& r : rows) {
-    const double tokens = static_cast<double>(s.batch * s.length);
-    std::cout << padded(r.model, 14) << padded(r.settings.label, 21) << padded(std::to_string(r.peer.threads), 8, true)
-              << "  " << padded(r.peer.blas_core, 10) << padded(fixed(tokens / (r.peer.train_ms / 1000.0), 0), 13, true)
-              << padded(fixed(decoded / (r.peer.greedy_ms / 1000.0), 1), 15, true)
-              << padded(fixed(r.peer.train_ms / r.attnlab.train_ms, 2) + "x", 21, true)
-              << padded(fixed(r.peer.greedy_ms / r.attnlab.greedy_ms, 2) + "x", 8, true) << "\n";
+  const double tokens = static_cast<double>(s.batch * s.length);
+  for (const auto& m : models) {
+    for (const auto& peer : m.attnlab.peers)
+      std::cout << padded(m.model, 14) << padded(peer.settings.label, 21) << padded(std::to_string(peer.threads), 8, true)
+                << "  " << padded(peer.blas_core, 10) << padded(fixed(tokens / (peer.train_ms / 1000.0), 0), 13, true)
+                << padded(fixed(decoded / (peer.greedy_ms / 1000.0), 1), 15, true)
+                << padded(fixed(peer.train_ms / m.attnlab.train_ms, 2) + "x", 21, true)
+                << padded(fixed(peer.greedy_ms / m.attnlab.greedy_ms, 2) + "x", 8, true) << "\n";
   }
 }
 
@@ -316,22 +345,27 @@ int bench_model_command(int argc, char** argv) {
   }
   const bool peer = args->count("peer") > 0;
   const PeerSetup peer_setup{(*args)["python"].as<std::string>(), (*args)["peer-script"].as<std::string>()};
-  std::vector<PeerRow> peer_rows;
+  std::vector<PeerRows> peer_rows;
   for (const auto& bench : selected) {
     if (!reset_peak_resident_memory()) std::cerr << "(cannot restart the peak resident size: peaks are since start)\n";
     std::cout << padded(bench.name, 14) << std::flush;
-    const auto f = measure(bench, sizes);
-    if (peer) {  // right after attnlab's model, so both see the machine in the same state
-      const PeerSizes peer_sizes{bench.name, sizes.batch, sizes.length, sizes.vocab, decoded, sizes.repeats, f.parameters};
-      try {
-        for (const auto& settings : {default_peer_settings(), same_peer_settings(threads)})
-          peer_rows.push_back({bench.name, settings, run_peer(peer_setup, settings, peer_sizes), f});
-      } catch (const std::runtime_error& e) {
-        std::cout << "\n";
-        std::cerr << "attnlab bench model: " << e.what() << "\n";
-        return kExitBadInput;
-      }
+    const StartPeers start_peers = [&](int64_t parameters) {
+      std::vector<std::unique_ptr<PeerProcess>> started;
+      if (!peer) return started;
+      const PeerSizes peer_sizes{bench.name, sizes.batch, sizes.length, sizes.vocab, decoded, parameters};
+      for (auto settings : {default_peer_settings(), same_peer_settings(threads)})
+        started.push_back(std::make_unique<PeerProcess>(peer_setup, std::move(settings), peer_sizes));
+      return started;
+    };
+    ModelFigures f;
+    try {
+      f = measure(bench, sizes, start_peers);
+    } catch (const std::runtime_error& e) {  // the peer's; LibTorch's c10::Error is not one
+      std::cout << "\n";
+      std::cerr << "attnlab bench model: " << e.what() << "\n";
+      return kExitBadInput;
     }
+    if (peer) peer_rows.push_back({bench.name, f});
     std::cout << padded(fixed(f.parameters / 1e6, 2) + "M", 10, true)
               << padded(fixed(sizes.batch * sizes.length / (f.train_ms / 1000.0), 0), 14, true) << flop_cells(f)
               << padded(fixed(decoded / (f.greedy_ms / 1000.0), 1), 16, true)

@@ -25,42 +25,45 @@ PeerSettings same_peer_settings(int threads) {
   return settings;
 }
 
-PeerFigures run_peer(const PeerSetup& setup, const PeerSettings& settings, const PeerSizes& sizes) {
+PeerProcess::PeerProcess(const PeerSetup& setup, PeerSettings settings, const PeerSizes& sizes)
+    : settings_(std::move(settings)), description_(setup.python + " " + setup.script + ", " + settings_.label) {
   // env(1) sets the child's environment: OPENBLAS_CORETYPE must be in place before the child's
   // OpenBLAS loads, and attnlab's own choice must not leak into the default peer.
   std::vector<std::string> argv{"/usr/bin/env"};
-  if (settings.core) argv.push_back("OPENBLAS_CORETYPE=" + *settings.core);
+  if (settings_.core) argv.push_back("OPENBLAS_CORETYPE=" + *settings_.core);
   else argv.insert(argv.end(), {"-u", "OPENBLAS_CORETYPE"});
-  argv.insert(argv.end(), {setup.python, setup.script, "--model", sizes.model, "--batch", std::to_string(sizes.batch),
-                           "--length", std::to_string(sizes.length), "--vocab", std::to_string(sizes.vocab),
-                           "--sentences", std::to_string(sizes.sentences), "--repeats", std::to_string(sizes.repeats),
+  argv.insert(argv.end(), {setup.python, setup.script, "--serve", "--model", sizes.model, "--batch",
+                           std::to_string(sizes.batch), "--length", std::to_string(sizes.length), "--vocab",
+                           std::to_string(sizes.vocab), "--sentences", std::to_string(sizes.sentences),
                            "--expect-parameters", std::to_string(sizes.parameters)});
-  if (settings.threads) argv.insert(argv.end(), {"--threads", std::to_string(*settings.threads)});
-
+  if (settings_.threads) argv.insert(argv.end(), {"--threads", std::to_string(*settings_.threads)});
   std::string line;
-  int status = 0;
   try {
-    LineProcess child(argv);
-    line = child.read_line();
-    status = child.finish();
+    child_ = std::make_unique<LineProcess>(argv);
+    line = child_->read_line();
   } catch (const std::runtime_error&) {
-    status = -1;  // it ended without a line: its own message is on stderr above
+    throw std::runtime_error("the Python peer (" + description_ + ") did not start; its message is above");
   }
-  if (status != 0 || line.empty())
-    throw std::runtime_error("the Python peer (" + setup.python + " " + setup.script + ", " + settings.label +
-                             ") failed; its message is above");
-  json figures;
   try {
-    figures = json::parse(line);
-    PeerFigures out{figures.at("train_ms").get<double>(), figures.at("greedy_ms").get<double>(),
-                    figures.at("threads").get<int>(), figures.at("blas_core").get<std::string>()};
+    const auto figures = json::parse(line);
     if (figures.at("parameters").get<int64_t>() != sizes.parameters)
       throw std::runtime_error("the Python peer's " + sizes.model + " has " +
                                std::to_string(figures.at("parameters").get<int64_t>()) + " parameters, attnlab's " +
                                std::to_string(sizes.parameters));
-    return out;
+    threads_ = figures.at("threads").get<int>();
+    blas_core_ = figures.at("blas_core").get<std::string>();
   } catch (const json::exception&) {
-    throw std::runtime_error("the Python peer printed what is not its figures: " + line);
+    throw std::runtime_error("the Python peer (" + description_ + ") printed what is not its figures: " + line);
+  }
+}
+
+double PeerProcess::time_ms(const std::string& what) {
+  try {
+    child_->write_line(what);
+    return std::stod(child_->read_line());
+  } catch (const std::exception&) {  // it ended, or answered with what is not a number
+    throw std::runtime_error("the Python peer (" + description_ + ") failed while timing " + what +
+                             "; its message is above");
   }
 }
 

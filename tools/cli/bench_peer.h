@@ -3,8 +3,11 @@
 // (tools/python/bench_peer.py), run as a child process, so attnlab's figures can be read as ratios
 // to what a researcher gets from Python on the same machine in the same minute.
 
+#include <memory>
 #include <optional>
 #include <string>
+
+#include "tokenizers/subprocess.h"
 
 namespace attnlab::cli {
 
@@ -26,19 +29,30 @@ struct PeerSettings {
 struct PeerSizes {
   std::string model;  // "transformer" or "rnn_bahdanau"
   int64_t batch, length, vocab, sentences;
-  int repeats;
   int64_t parameters;  // attnlab's count; the peer refuses to run a model of another size
 };
 
-struct PeerFigures {
-  double train_ms = 0, greedy_ms = 0;  // per training step, per `sentences` greedy sentences
-  int threads = 0;
-  std::string blas_core;
-};
+/// A peer started once and kept waiting, timing one run whenever asked, so that attnlab can run
+/// its own and the peer's runs in turn (the machine drifts between minutes; turns see it alike).
+class PeerProcess {
+ public:
+  /// Starts the peer and waits until its model is built; throws std::runtime_error with a
+  /// one-line reason when it cannot run or its model is not attnlab's (another parameter count).
+  PeerProcess(const PeerSetup& setup, PeerSettings settings, const PeerSizes& sizes);
+  /// Milliseconds of one run: "train" (one training step) or "greedy" (every batch decoded).
+  double time_ms(const std::string& what);
 
-/// Runs the peer once; throws std::runtime_error with a one-line reason when it cannot run or
-/// its model is not attnlab's (another parameter count).
-PeerFigures run_peer(const PeerSetup& setup, const PeerSettings& settings, const PeerSizes& sizes);
+  const PeerSettings& settings() const { return settings_; }
+  int threads() const { return threads_; }
+  const std::string& blas_core() const { return blas_core_; }
+
+ private:
+  std::unique_ptr<LineProcess> child_;
+  PeerSettings settings_;
+  std::string description_;  // for messages: interpreter, script, settings
+  int threads_ = 0;
+  std::string blas_core_;
+};
 
 /// The default peer's settings: PyTorch's threads, and OPENBLAS_CORETYPE only if the user set it
 /// (not when attnlab chose it for itself).

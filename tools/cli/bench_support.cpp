@@ -22,6 +22,25 @@ double median_ms(const std::function<void()>& step, const std::function<void()>&
   return ms[ms.size() / 2];
 }
 
+double elapsed_ms(const std::function<void()>& step) {
+  const auto start = std::chrono::steady_clock::now();
+  step();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::vector<double> alternating_median_ms(const std::vector<std::function<double()>>& runs, int repeats) {
+  for (const auto& run : runs) run();  // warm-up round
+  std::vector<std::vector<double>> ms(runs.size());
+  for (int r = 0; r < repeats; ++r)
+    for (size_t i = 0; i < runs.size(); ++i) ms[i].push_back(runs[i]());
+  std::vector<double> medians;
+  for (auto& m : ms) {
+    std::sort(m.begin(), m.end());
+    medians.push_back(m[m.size() / 2]);
+  }
+  return medians;
+}
+
 std::vector<int64_t> parse_positive_list(const std::string& text) {
   std::vector<int64_t> values;
   std::stringstream in(text);

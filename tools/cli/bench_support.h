@@ -23,6 +23,12 @@ std::vector<BenchModel> seq2seq_bench_models();
 /// Median milliseconds of `repeats` runs of `step` after one warm-up; `reset` runs untimed before each.
 double median_ms(const std::function<void()>& step, const std::function<void()>& reset, int repeats);
 
+/// The median milliseconds of each of `runs` (each times one run of its own and returns it), run
+/// in turn -- runs[0], runs[1], ..., then again -- `repeats` times after one untimed round, so
+/// that all of them see the machine in the same state.
+std::vector<double> alternating_median_ms(const std::vector<std::function<double()>>& runs, int repeats);
+/// Milliseconds `step` takes.
+double elapsed_ms(const std::function<void()>& step);
 /// Sorted, distinct positive integers from "128,512,1024"; empty if any item is not one.
 std::vector<int64_t> parse_positive_list(const std::string& text);
 /// The non-empty items of a comma-separated list.

@@ -16,6 +16,11 @@ at the sizes attnlab's bench uses, timed as attnlab times its own:
 Prints one JSON line: model, parameters, train_ms, greedy_ms, threads, blas_core. Exits 2 with a
 one-line message when the parameter count differs from --expect-parameters (the models would not
 be the same) or an option is bad.
+
+With --serve (how attnlab bench model --peer runs it), it prints the JSON line without the times
+once the model is built, then times one run per line it reads ("train": one training step with
+the gradients zeroed before the clock starts; "greedy": every batch decoded) and answers each with
+the milliseconds, so that attnlab can alternate its own runs with the peer's, run by run.
 Legend: B batch, S source steps, T target steps, D model dims, H heads, V vocabulary, E embedding
 dims, A attention hidden dims.
 """
@@ -225,6 +230,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, help="torch.set_num_threads; omitted: PyTorch's default")
     parser.add_argument("--expect-parameters", type=int, help="exit 2 unless the model has this many")
+    parser.add_argument("--serve", action="store_true", help="time one run per line read: train or greedy")
     args = parser.parse_args()
     if min(args.batch, args.sentences, args.repeats) < 1 or args.length < 2 or args.vocab <= NUM_SPECIAL:
         print("bench_peer.py: sizes must be positive, --length >= 2, --vocab > 7", file=sys.stderr)
@@ -249,18 +255,45 @@ def main():
         loss.backward()
         optimizer.step()
 
-    train_ms = median_ms(train_step, lambda: optimizer.zero_grad(set_to_none=False), args.repeats)
-
-    model.eval()
     batches = [random_batch(args)[0] for _ in range(0, args.sentences, args.batch)]
+    model.eval()
     decoded = model.greedy(batches[0], args.length)
     if decoded.shape != (args.batch, args.length):
         print(f"bench_peer.py: greedy decoding gave {tuple(decoded.shape)}, not {(args.batch, args.length)}",
               file=sys.stderr)
         return 2
+    figures = {"model": args.model, "parameters": parameters, "threads": torch.get_num_threads(),
+               "blas_core": blas_core()}
+    if args.serve:
+        return serve(model, optimizer, train_step, batches, args.length, figures)
+
+    model.train()
+    train_ms = median_ms(train_step, lambda: optimizer.zero_grad(set_to_none=False), args.repeats)
+    model.eval()
     greedy_ms = median_ms(lambda: [model.greedy(b, args.length) for b in batches], lambda: None, args.repeats)
-    print(json.dumps({"model": args.model, "parameters": parameters, "train_ms": train_ms, "greedy_ms": greedy_ms,
-                      "threads": torch.get_num_threads(), "blas_core": blas_core()}))
+    print(json.dumps(dict(figures, train_ms=train_ms, greedy_ms=greedy_ms)))
+    return 0
+
+
+def serve(model, optimizer, train_step, batches, length, figures):
+    """Answers each line read (train / greedy) with the milliseconds of one such run."""
+    print(json.dumps(figures), flush=True)
+    for line in sys.stdin:
+        what = line.strip()
+        if what == "train":
+            model.train()
+            optimizer.zero_grad(set_to_none=False)
+            start = time.perf_counter()
+            train_step()
+        elif what == "greedy":
+            model.eval()
+            start = time.perf_counter()
+            for b in batches:
+                model.greedy(b, length)
+        else:
+            print(f"bench_peer.py: unknown request {what!r} (train or greedy)", file=sys.stderr)
+            return 2
+        print((time.perf_counter() - start) * 1000.0, flush=True)
     return 0
 
 
