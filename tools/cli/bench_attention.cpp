@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "modules/attention_registry.h"
+#include "training/freed_memory.h"
 #include "training/peak_memory.h"
 #include "tools/cli/bench_command.h"
 #include "tools/cli/bench_support.h"
@@ -180,7 +181,8 @@ int bench_attention_command(int argc, char** argv) {
   std::cout << "attnlab bench attention: forward + backward, B=" << batch << ", D=" << dims << ", T = Tq = Tk, "
             << "float32 CPU, " << threads << " threads, median of " << repeats << " runs after 1 warm-up\n"
             << "(local scopes: window 10, W = 21 keys; multi_head and torch: 8 heads; no masks; "
-            << "skip above ~" << fixed(max_gib, 1) << " GiB)\n\n";
+            << "skip above ~" << fixed(max_gib, 1) << " GiB; peak MiB: the case's peak resident size above the "
+            << "process's before it)\n\n";
   const size_t name_width = 28;
   std::cout << padded("variant", name_width) << padded("T", 6, true) << padded("ms fwd+bwd", 14, true)
             << padded("tokens/s", 14, true) << padded("peak MiB", 12, true) << "\n";
@@ -203,6 +205,7 @@ int bench_attention_command(int argc, char** argv) {
         std::cout << "   skipped (needs ~" << fixed(need_gib, 1) << " GiB)\n";
         continue;
       }
+      release_freed_memory();  // memory kept from earlier cases must not hide this one's peak
       const auto before = resident_memory_bytes();
       const bool peak_restarted = reset_peak_resident_memory();
       const double t = time_case(variant, shape, repeats);

@@ -8,6 +8,7 @@
 #include "tools/cli/bench_command.h"
 #include "tools/cli/commands.h"
 #include "training/blas_kernels.h"
+#include "training/freed_memory.h"
 
 namespace {
 
@@ -44,6 +45,7 @@ void usage(std::ostream& out) {
 
 int main(int argc, char** argv) {
   attnlab::select_fast_blas_kernels(argv);  // may re-execute this program: before any tensor is made
+  attnlab::keep_freed_memory();
   if (argc < 2) {
     usage(std::cerr);
     return attnlab::cli::kExitBadInput;

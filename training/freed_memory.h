@@ -1,0 +1,18 @@
+#pragma once
+// Whether memory freed by LibTorch goes back to the system. glibc gives back every block larger
+// than its mmap threshold (at most 32 MiB, raised as blocks are freed) the moment it is freed, so
+// each training step maps its large tensors afresh and the kernel zeroes every page on first
+// touch: a quarter of a Transformer step here, and two thirds of local_m's time at T = 1024
+// (system time 22 s of 27). Keeping freed blocks for the next step is what PyTorch users get
+// from jemalloc or tcmalloc; here it is two glibc settings.
+
+namespace attnlab {
+
+/// Keeps freed memory in the process for reuse (glibc: no mmap for large blocks, no trimming),
+/// unless GLIBC_TUNABLES already says how malloc should behave. Call once, first thing in main().
+void keep_freed_memory();
+
+/// Gives memory freed so far back to the system (benchmarks measuring one case's peak).
+void release_freed_memory();
+
+}  // namespace attnlab
