@@ -8,8 +8,9 @@
 
 namespace attnlab {
 
-/// Keeps freed memory in the process for reuse (glibc: no mmap for large blocks, no trimming),
-/// unless GLIBC_TUNABLES already says how malloc should behave. Call once, first thing in main().
+/// Keeps freed blocks up to 64 MiB in the process for reuse (glibc: they come from the heap, not
+/// from mmap, and the heap is trimmed only above 64 MiB of free top), unless GLIBC_TUNABLES already
+/// says how malloc should behave. Call once, first thing in main().
 void keep_freed_memory();
 
 /// Gives memory freed so far back to the system (benchmarks measuring one case's peak).
