@@ -114,15 +114,16 @@ PhiloxChunk philox_kernel(const std::string& name) {
   return &philox_chunk_scalar;
 }
 
+/// The widest kernel this processor runs, chosen once.
 PhiloxChunk philox_chunk() {
   static const PhiloxChunk chosen = [] {
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) return &philox_chunk_avx512;
-    if (__builtin_cpu_supports("avx2")) return &philox_chunk_avx2;
+    for (const char* name : {"avx512f", "avx2"})
+      if (auto kernel = philox_kernel(name)) return kernel;
     return &philox_chunk_scalar;
   }();
   return chosen;
 }
+
 /// out[j] = in[j] · scale where words[j] >= threshold, else 0 (the float case compiled for the
 /// vector units too: with the words at ~1 ns per element, this loop is the rest of the cost).
 template <class T>

@@ -54,7 +54,10 @@ torch::Tensor shifted_rows(const torch::Tensor& rows, int64_t first, int64_t len
 
 bool LocalScopeImpl::windows_are_shifted(const torch::Tensor& index) const {
   // Window slot 0 of query t at key first + t for every row: then every window is a shifted view.
-  if (options.predictive() || !windows_as_views || tracing()) return false;
+  // Worth it from W queries on (fewer, as when a decoder queries one step at a time, gather less
+  // than the W shifted copies of the keys would cost in operations).
+  if (options.predictive() || !windows_as_views || tracing() || index.numel() == 0 || index.size(1) < index.size(2))
+    return false;
   auto starts = index.select(-1, 0);  // [B, Tq]
   const int64_t first = starts[0][0].item<int64_t>();
   return starts.eq(torch::arange(first, first + starts.size(1), starts.options()).unsqueeze(0)).all().item<bool>();

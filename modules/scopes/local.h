@@ -49,7 +49,7 @@ class LocalScopeImpl : public ScopeImpl {
   /// when the keys are few) rather than scoring gathered windows.
   bool scores_every_key(int64_t key_steps) const;
   /// Whether the windows `index` [B, Tq, W] shift by one key per query, from one first key for
-  /// every row, so that forward reads them as views (local_m, not traced).
+  /// every row, so that forward reads them as views (local_m, Tq >= W, not traced).
   bool windows_are_shifted(const torch::Tensor& index) const;
 
   /// Keys per window key up to which forward scores every key (0: always the windows).
