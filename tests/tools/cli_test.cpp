@@ -127,6 +127,34 @@ TEST(EndToEnd, BenchmarksRunAtTinySizesAndRejectBadArguments) {
   EXPECT_EQ(bad_length.err, "attnlab bench model: --length must be at least 2 (see attnlab bench model --help)\n");
 }
 
+TEST(EndToEnd, BenchModelPeerTimesTheSameModelsInPython) {
+  TempDir dir;
+  const std::string tiny = "bench model --batch 2 --length 3 --vocab 12 --sentences 2 --beam 2 --repeats 1 --threads 1 ";
+  auto run = attnlab_cli(tiny + "--only transformer,rnn --peer --python " + quote(ATTNLAB_TORCH_PYTHON), dir);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  for (const char* row : {"\ntransformer   peer, default ", "\ntransformer   peer, same settings ",
+                          "\nrnn_bahdanau  peer, default ", "\nrnn_bahdanau  peer, same settings "})
+    EXPECT_NE(run.out.find(row), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("attnlab/peer: train"), std::string::npos) << run.out;
+
+  // The peer refuses to time a model of another size than attnlab's.
+  const std::string err = dir.file("peer.err");
+  const std::string command = std::string(ATTNLAB_TORCH_PYTHON) + " " + ATTNLAB_SOURCE_DIR +
+                              "/tools/python/bench_peer.py --model rnn_bahdanau --vocab 12 --batch 2 --length 3 "
+                              "--sentences 2 --repeats 1 --expect-parameters 5 > /dev/null 2> " + quote(err);
+  const int status = std::system(command.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+  EXPECT_NE(read_text(err).find("parameters, attnlab's 5: not the same model"), std::string::npos) << read_text(err);
+
+  // A peer that cannot start: one line of attnlab's, exit 2.
+  auto missing = attnlab_cli(tiny + "--only rnn --peer --python " + quote(ATTNLAB_TORCH_PYTHON) + " --peer-script " +
+                                 quote(dir.file("missing.py")),
+                             dir);
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("attnlab bench model: the Python peer ("), std::string::npos) << missing.err;
+}
+
 TEST(EndToEnd, TypoGivesOnePointerLineExitTwoAndNoRunDirectory) {
   TempDir dir;
   json experiment = json::parse(kTinyExperiment);
