@@ -15,10 +15,11 @@
 //           training/matmul_flops.h) per second of a step, and that as a share of the measured
 //           float GEMM speed (1024³, same threads): how much of the machine a step uses.
 //   peer (--peer): the same two models in Python PyTorch eager (tools/python/bench_peer.py, same
-//           sizes, same parameter count, greedy decoding with the same cached keys and values), run
-//           right after each attnlab model, twice: as a user runs it by default (PyTorch's thread
-//           count, the kernels OpenBLAS picks by itself) and given attnlab's threads and kernels;
-//           printed as attnlab/peer ratios of training tokens/s and greedy sentences/s.
+//           sizes, same parameter count, greedy decoding with the same cached keys and values),
+//           twice: as a user runs it by default (PyTorch's thread count, the kernels OpenBLAS picks
+//           by itself) and given attnlab's threads and kernels. Both peers are started with each
+//           model and time one run whenever asked, so attnlab's runs and theirs alternate run by
+//           run; printed as attnlab/peer ratios of training tokens/s and greedy sentences/s.
 //   memory: peak resident set size of the process while a model is built, trained and decoded
 //           (the peak is restarted before each model; it includes LibTorch's own footprint,
 //           printed as "process before").
