@@ -85,24 +85,23 @@ void step_all(std::vector<torch::optim::OptimizerParamGroup>& groups, StateMap& 
   }
 }
 
+/// The loss of an optimizer's closure (evaluated with gradients on), or undefined without one.
+torch::Tensor loss_of(const torch::optim::Optimizer::LossClosure& closure) {
+  if (!closure) return {};
+  torch::AutoGradMode enable_grad(true);
+  return closure();
+}
+
 }  // namespace
 
 torch::Tensor FusedAdam::step(LossClosure closure) {
-  torch::Tensor loss;
-  if (closure) {
-    torch::AutoGradMode enable_grad(true);
-    loss = closure();
-  }
+  auto loss = loss_of(closure);
   step_all<torch::optim::AdamOptions, torch::optim::AdamParamState>(param_groups_, state_, /*decoupled=*/false);
   return loss;
 }
 
 torch::Tensor FusedAdamW::step(LossClosure closure) {
-  torch::Tensor loss;
-  if (closure) {
-    torch::AutoGradMode enable_grad(true);
-    loss = closure();
-  }
+  auto loss = loss_of(closure);
   step_all<torch::optim::AdamWOptions, torch::optim::AdamWParamState>(param_groups_, state_, /*decoupled=*/true);
   return loss;
 }
