@@ -3,6 +3,7 @@
 // Legend: B batch, Tq query steps, Tk key steps, W keys in a query's window, Dq query dims, Dk key dims.
 //   forward:      query [B, Tq, Dq], keys [B, Tk, Dk]                 -> scores [B, Tq, Tk]
 //   score_window: query [B, Tq, Dq], keys [B, Tq, W, Dk], positions [B, Tq, W] -> scores [B, Tq, W]
+//   score_shifted: query [B, Tq, Dq], key rows [B, Tq + W - 1, Dk], positions [B, Tq, W] -> scores [B, Tq, W]
 // score_window lets local scopes score only the 2D+1 keys around each query, so their cost
 // grows linearly with the number of keys.
 
@@ -20,6 +21,11 @@ class ScoreImpl : public torch::nn::Module {
   /// indices `positions` (for scores that depend on where a key is): [B, Tq, W].
   virtual torch::Tensor score_window(const torch::Tensor& query, const torch::Tensor& window_keys,
                                      const torch::Tensor& positions) = 0;
+  /// score_window for windows that shift by one key per query: query t's window is key rows
+  /// t .. t + W - 1 (W = positions.size(2)), at key indices `positions`. By default one
+  /// score_window per window slot over a view of the rows; dot products override it.
+  virtual torch::Tensor score_shifted(const torch::Tensor& query, const torch::Tensor& key_rows,
+                                      const torch::Tensor& positions);
 };
 
 }  // namespace attnlab

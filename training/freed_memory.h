@@ -8,8 +8,8 @@
 
 namespace attnlab {
 
-/// Keeps freed blocks up to 64 MiB in the process for reuse (glibc: they come from the heap, not
-/// from mmap, and the heap is trimmed only above 64 MiB of free top), unless GLIBC_TUNABLES already
+/// Keeps freed blocks up to 256 MiB in the process for reuse (glibc: they come from the heap, not
+/// from mmap, and the heap is trimmed only above 256 MiB of free top), unless GLIBC_TUNABLES already
 /// says how malloc should behave. Call once, first thing in main().
 void keep_freed_memory();
 

@@ -2,6 +2,7 @@
 
 #include "modules/dropout.h"
 #include "modules/masks.h"
+#include "modules/band_products.h"
 #include "modules/traced_shapes.h"
 
 namespace attnlab {
@@ -71,16 +72,9 @@ AttentionOutput LocalScopeImpl::attend_shifted(ScoreImpl& score, const Attention
   // Row j of these is key first + j: query t's window is rows t .. t + W - 1, a view.
   auto keys = shifted_rows(memory.keys, first, Tq + W - 1);      // [B, Tq + W - 1, Dk]
   auto values = shifted_rows(memory.values, first, Tq + W - 1);  // [B, Tq + W - 1, Dv]
-  std::vector<torch::Tensor> columns;  // W x [B, Tq, 1]: slot w of every window at once
-  for (int64_t w = 0; w < W; ++w)
-    columns.push_back(score.score_window(query.query, keys.narrow(1, w, Tq).unsqueeze(2), index.narrow(2, w, 1)));
-  auto weights = masked_softmax(torch::cat(columns, 2), masked);  // [B, Tq, W]
+  auto weights = masked_softmax(score.score_shifted(query.query, keys, index), masked);  // [B, Tq, W]
   auto mixing = philox_dropout(weights, weight_dropout, is_training());
-  torch::Tensor context;  // [B, Tq, Dv] = Σ_w mixing[..., w] · values[t + w]
-  for (int64_t w = 0; w < W; ++w) {
-    auto term = mixing.narrow(2, w, 1) * values.narrow(1, w, Tq);
-    context = context.defined() ? context + term : term;
-  }
+  auto context = band_mix(mixing, values);  // [B, Tq, Dv] = Σ_w mixing[..., w] · values[t + w]
   AttentionOutput out;
   out.context = context;
   out.weights = weights;

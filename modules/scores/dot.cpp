@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "modules/band_products.h"
+
 namespace attnlab {
 
 DotScoreImpl::DotScoreImpl(const DotScoreOptions& options_) : options(options_) {
@@ -37,6 +39,13 @@ torch::Tensor DotScoreImpl::score_window(const torch::Tensor& query, const torch
   // Σ_d over [B, Tq, W, D] ⊙ [B, Tq, 1, D]: element-wise, so a window of views costs no copy
   // (a matrix product would make one tiny product per query).
   return (window_keys * scale(query).unsqueeze(2)).sum(-1);  // [B, Tq, W]
+}
+
+torch::Tensor DotScoreImpl::score_shifted(const torch::Tensor& query, const torch::Tensor& key_rows,
+                                          const torch::Tensor& positions) {
+  TORCH_CHECK(query.dim() == 3 && query.size(2) == options.query_dim(), "dot score: query must be [B, Tq, ",
+              options.query_dim(), "], got ", query.sizes());
+  return band_scores(scale(query), key_rows, positions.size(2));  // [B, Tq, W]
 }
 
 torch::Tensor DotScoreImpl::scale(const torch::Tensor& query) const {

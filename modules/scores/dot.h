@@ -31,6 +31,8 @@ class DotScoreImpl : public ScoreImpl {
   torch::Tensor forward(const torch::Tensor& query, const torch::Tensor& projected_keys) override;
   torch::Tensor score_window(const torch::Tensor& query, const torch::Tensor& window_keys,
                              const torch::Tensor& positions) override;
+  torch::Tensor score_shifted(const torch::Tensor& query, const torch::Tensor& key_rows,
+                              const torch::Tensor& positions) override;  // banded matrix products
 
   DotScoreOptions options;
   torch::nn::Linear key_proj{nullptr};  // W of "general"; absent for plain dot products
