@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <sstream>
 
 #include <c10/util/Exception.h>
@@ -80,6 +81,8 @@ namespace {
 
 void parse_value(const json& value, const std::string& where, int64_t& out) {
   if (!value.is_number_integer()) wrong_type(value, where, "an integer");
+  if (value.is_number_unsigned() && value.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))
+    throw ConfigError(where, "too large: " + value.dump() + " (at most " + std::to_string(INT64_MAX) + ")");
   out = value.get<int64_t>();
 }
 

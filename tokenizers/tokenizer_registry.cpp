@@ -4,6 +4,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "modules/strict_json.h"
 #include "tokenizers/binary_file.h"
 #include "tokenizers/sentencepiece_tokenizer.h"
 #include "tokenizers/symbol_tokenizer.h"
@@ -26,8 +27,8 @@ Product vocabulary_tokenizer(const VocabularyOptions& o, const Texts& texts) {
 json read_saved(const std::string& directory) {
   const std::string path = directory + "/tokenizer.json";
   try {
-    return json::parse(read_binary_file(path));
-  } catch (const json::exception& e) {
+    return parse_strict_json(read_binary_file(path));
+  } catch (const ConfigError& e) {
     throw std::runtime_error(path + ": not a tokenizer file: " + e.what());
   }
 }

@@ -6,15 +6,11 @@
 #include <regex>
 #include <sstream>
 
+#include "modules/strict_json.h"
+
 namespace attnlab {
 
 namespace {
-
-/// nlohmann's messages start with "[json.exception.parse_error.101] "; keep what follows.
-std::string strip_exception_tag(const std::string& what) {
-  const auto end = what.find("] ");
-  return what.rfind("[json.exception", 0) == 0 && end != std::string::npos ? what.substr(end + 2) : what;
-}
 
 std::vector<int64_t> take_seeds(std::vector<int64_t> seeds, int64_t count) {
   while (static_cast<int64_t>(seeds.size()) < count) seeds.push_back(seeds.empty() ? 1 : seeds.back() + 1);
@@ -33,12 +29,16 @@ bool holds_pointer(const json& document, const std::string& pointer) {
 }  // namespace
 
 json read_json_file(const std::string& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) throw ExperimentError(path + ": is a directory, not a JSON file");
   std::ifstream in(path);
   if (!in) throw ExperimentError(path + ": cannot open file");
   try {
-    return json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw ExperimentError(path + ": not valid JSON: " + strip_exception_tag(e.what()));
+    return parse_strict_json(in);
+  } catch (const JsonSyntaxError& e) {
+    throw ExperimentError(path + ": not valid JSON: " + e.message());
+  } catch (const ConfigError& e) {
+    throw ExperimentError(path + ": " + e.what());
   }
 }
 
@@ -130,8 +130,15 @@ Experiment load_experiment(const std::string& path, const ExperimentOverrides& o
     if (equals == std::string::npos || set.empty() || set[0] != '/')
       throw ExperimentError("--set " + set + ": expected /json/pointer=VALUE");
     const std::string pointer = set.substr(0, equals), text = set.substr(equals + 1);
-    json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (value.is_discarded()) value = text;  // not JSON: a string
+    json value;
+    try {
+      value = parse_strict_json(text);
+    } catch (const JsonSyntaxError&) {
+      value = text;  // not JSON: a string
+    } catch (const ConfigError& e) {
+      throw ExperimentError("--set " + pointer + ": " + (e.pointer().empty() ? "" : "in the value, " + e.pointer() + ": ") +
+                            e.message());
+    }
     sets.emplace_back(pointer, value);
   }
 

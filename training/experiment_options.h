@@ -6,6 +6,7 @@
 #include "modules/options.h"
 #include "training/init_from.h"
 #include "training/task_registry.h"
+#include "training/threads.h"
 #include "training/train_options.h"
 
 namespace attnlab {
@@ -46,7 +47,7 @@ void visit_fields(Fields& f, ExperimentOptions& o) {
   f.object("eval", o.eval());
   f.object("init", o.init());
   f("seeds", o.seeds(), each_at_least(0, 1));
-  f("threads", o.threads(), at_least(0));
+  f("threads", o.threads(), check_thread_count);
 }
 
 }  // namespace attnlab

@@ -15,6 +15,14 @@ void set_thread_count(int64_t threads) {
   set_blas_thread_count(n);
 }
 
+int64_t max_thread_count() { return 4 * static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency())); }
+
+std::optional<std::string> check_thread_count(int64_t threads) {
+  if (threads >= 0 && threads <= max_thread_count()) return std::nullopt;
+  return "must be in [0, " + std::to_string(max_thread_count()) + "] (0 = every core; at most 4 x this machine's " +
+         std::to_string(max_thread_count() / 4) + " cores), got " + std::to_string(threads);
+}
+
 void set_blas_thread_count(int n) {
   // OpenBLAS is loaded by LibTorch; look its setter up rather than link against it, so a
   // build against another BLAS still works.

@@ -16,6 +16,9 @@ struct CliResult {
   std::string out, err;
 };
 
+/// A tiny reverse-task experiment of two variants (none, bahdanau) x two seeds, 40 steps.
+extern const char* const kTinyExperiment;
+
 /// `s` in single quotes, for a shell command line.
 std::string quote(const std::string& s);
 

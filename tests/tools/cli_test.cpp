@@ -33,17 +33,7 @@ using test_util::TempDir;
 using test_util::write_numeral_corpus;
 using test_util::write_text;
 
-const char* kTinyExperiment = R"({
-  "data": {"type": "reverse", "symbols": 4, "train_lengths": [2, 5], "test_lengths": [2, 8],
-           "train_size": 300, "valid_size": 20, "test_size": 40},
-  "model": {"type": "rnn_seq2seq", "embedding": 8, "hidden": 16, "dropout": 0.1, "attention": "none"},
-  "train": {"optimizer": {"type": "adam", "lr": 0.01}, "batch_size": 16, "max_steps": 40, "eval_every": 20,
-            "log_every": 10, "early_stopping": {"metric": "token_accuracy"}},
-  "eval": {"length_buckets": [5]},
-  "seeds": [1, 2],
-  "threads": 1,
-  "variants": {"none": {}, "bahdanau": {"model": {"attention": {"type": "bahdanau", "hidden": 8}}}}
-})";
+using test_util::kTinyExperiment;
 
 TEST(Cli, VersionHelpAndList) {
   TempDir dir;

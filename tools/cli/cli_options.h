@@ -6,8 +6,35 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace attnlab::cli {
+
+/// Takes every value of the repeatable option --NAME out of argv ("--NAME VALUE" or
+/// "--NAME=VALUE"), whole: cxxopts splits a vector option's values at commas, which breaks
+/// "--set /data/test_lengths=[5,30]". Declare the option to cxxopts too, for --help; a --NAME
+/// with nothing after it stays in argv for cxxopts to report.
+inline std::vector<std::string> take_whole_values(int& argc, char** argv, const std::string& name) {
+  const std::string flag = "--" + name, with_equals = flag + "=";
+  std::vector<std::string> values;
+  int kept = 1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") {  // the rest is positional
+      while (i < argc) argv[kept++] = argv[i++];
+      break;
+    }
+    if (arg == flag && i + 1 < argc) {
+      values.push_back(argv[++i]);
+    } else if (arg.rfind(with_equals, 0) == 0) {
+      values.push_back(arg.substr(with_equals.size()));
+    } else {
+      argv[kept++] = argv[i];
+    }
+  }
+  argc = kept;
+  return values;
+}
 
 /// Parses argv; prints help (exit 0) or a one-line error (exit 2) and then gives no result.
 /// `positional`, if given, is the one required positional argument (shown as `metavar`).

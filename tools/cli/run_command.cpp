@@ -8,6 +8,9 @@
 namespace attnlab::cli {
 
 namespace {
+/// More seeds than anyone compares variants over (and each is a training run).
+constexpr int64_t kMaxSeeds = 1000;
+
 /// This executable's path, for starting workers of itself.
 std::string self_path(const char* fallback) {
   char buffer[4096];
@@ -29,19 +32,19 @@ int run_command(int argc, char** argv) {
       "resume", "continue unfinished runs and reuse finished ones")(
       "jobs", "train N runs at once, each in its own process (give each 'threads' cores)",
       cxxopts::value<int64_t>()->default_value("1"));
+  ExperimentOverrides overrides;
+  overrides.sets = take_whole_values(argc, argv, "set");
   int exit_code = kExitOk;
   auto args = parse_or_exit(options, argc, argv,
                             "attnlab run experiments/quickstart.json --variant bahdanau --seeds 1 "
                             "--set /train/max_steps=200",
                             exit_code, "experiment", "EXPERIMENT.json");
   if (!args) return exit_code;
-  ExperimentOverrides overrides;
   if (args->count("variant")) overrides.variants = (*args)["variant"].as<std::vector<std::string>>();
-  if (args->count("set")) overrides.sets = (*args)["set"].as<std::vector<std::string>>();
   if (args->count("seeds")) {
     overrides.seeds = (*args)["seeds"].as<int64_t>();
-    if (*overrides.seeds < 1) {
-      std::cerr << "attnlab run: --seeds must be >= 1, got " << *overrides.seeds << "\n";
+    if (*overrides.seeds < 1 || *overrides.seeds > kMaxSeeds) {
+      std::cerr << "attnlab run: --seeds must be in [1, " << kMaxSeeds << "], got " << *overrides.seeds << "\n";
       return kExitBadInput;
     }
   }

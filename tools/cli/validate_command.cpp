@@ -10,11 +10,11 @@ int validate_command(int argc, char** argv) {
                            "resolved config as JSON.");
   options.add_options()("experiment", "experiment file (JSON)", cxxopts::value<std::string>())(
       "set", "set /json/pointer=VALUE in every variant (repeatable)", cxxopts::value<std::vector<std::string>>());
+  ExperimentOverrides overrides;
+  overrides.sets = take_whole_values(argc, argv, "set");
   int exit_code = kExitOk;
   auto args = parse_or_exit(options, argc, argv, "attnlab validate experiments/quickstart.json", exit_code, "experiment", "EXPERIMENT.json");
   if (!args) return exit_code;
-  ExperimentOverrides overrides;
-  if (args->count("set")) overrides.sets = (*args)["set"].as<std::vector<std::string>>();
   try {
     const Experiment experiment = load_experiment((*args)["experiment"].as<std::string>(), overrides);
     check_experiment(experiment);
