@@ -1,5 +1,7 @@
 #include "tests/test_support.h"
 
+#include <gtest/gtest.h>
+
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -29,6 +31,13 @@ std::string read_text(const std::string& path) {
   std::stringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
+}
+
+void flip_byte(const std::string& path, size_t offset) {
+  std::string bytes = read_text(path);
+  ASSERT_LT(offset, bytes.size()) << path;
+  bytes[offset] = static_cast<char>(~bytes[offset]);
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
 }
 
 TrainOutcome train_quietly(Task& task, const ExperimentOptions& options, const std::string& dir, int64_t seed,

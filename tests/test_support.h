@@ -31,5 +31,7 @@ void write_text(const std::string& path, const std::string& text);
 TrainOutcome train_quietly(Task& task, const ExperimentOptions& options, const std::string& dir, int64_t seed,
                            const std::function<void(TrainerRun&)>& adjust = {});
 std::string read_text(const std::string& path);
+/// Inverts every bit of the byte at `offset` of the file (a damaged disk or copy).
+void flip_byte(const std::string& path, size_t offset);
 
 }  // namespace attnlab::test_util

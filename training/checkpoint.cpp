@@ -1,10 +1,16 @@
 #include "training/checkpoint.h"
 
+#include <cstring>
+#include <sstream>
+
+#include "modules/options.h"
 #include "training/atomic_file.h"
 
 namespace attnlab {
 
 namespace {
+
+constexpr int kManifestFormat = 1;
 
 void write_int(torch::serialize::OutputArchive& archive, const std::string& key, int64_t value) {
   archive.write(key, torch::tensor(value, torch::kLong));
@@ -23,17 +29,136 @@ double read_real(torch::serialize::InputArchive& archive, const std::string& key
   return t.item<double>();
 }
 
+/// The first line of a reader's complaint about damaged bytes, which it may quote: no control or
+/// non-ASCII bytes, no nlohmann tag, at most 160 characters.
+std::string complaint(const std::string& text) {
+  std::string line = text.substr(0, text.find('\n'));
+  if (line.rfind("[json.exception", 0) == 0 && line.find("] ") != std::string::npos) line = line.substr(line.find("] ") + 2);
+  for (char& c : line)
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+  return line.size() > 160 ? line.substr(0, 157) + "..." : line;
+}
+
+/// Every tensor a model saves: parameters, then buffers, by their dotted names.
+std::vector<std::pair<std::string, torch::Tensor>> model_tensors(torch::nn::Module& model) {
+  std::vector<std::pair<std::string, torch::Tensor>> tensors;
+  for (const auto& p : model.named_parameters()) tensors.emplace_back(p.key(), p.value());
+  for (const auto& b : model.named_buffers()) tensors.emplace_back(b.key(), b.value());
+  return tensors;
+}
+
+std::string shape_text(const std::vector<int64_t>& sizes) {
+  std::string out = "[";
+  for (size_t i = 0; i < sizes.size(); ++i) out += (i ? ", " : "") + std::to_string(sizes[i]);
+  return out + "]";
+}
+
+json describe_model(torch::nn::Module& model) {
+  json tensors = json::array();
+  for (const auto& [name, tensor] : model_tensors(model))
+    tensors.push_back({{"name", name}, {"shape", tensor.sizes().vec()}, {"dtype", std::string(c10::toString(tensor.scalar_type()))}});
+  return tensors;
+}
+
+/// The first way `model` differs from the tensors `recorded` in a manifest, or nothing.
+std::optional<std::string> first_mismatch(torch::nn::Module& model, const json& recorded) {
+  std::map<std::string, json> theirs;
+  for (const auto& t : recorded) theirs[t.at("name").get<std::string>()] = t;
+  const auto ours = model_tensors(model);
+  for (const auto& [name, tensor] : ours) {
+    auto it = theirs.find(name);
+    if (it == theirs.end()) return "holds no tensor " + name + ", which this model has (another model?)";
+    const auto shape = it->second.at("shape").get<std::vector<int64_t>>();
+    if (shape != tensor.sizes().vec())
+      return "tensor " + name + ": this model expects " + shape_text(tensor.sizes().vec()) + ", the file holds " +
+             shape_text(shape);
+    const auto dtype = it->second.at("dtype").get<std::string>();
+    if (dtype != c10::toString(tensor.scalar_type()))
+      return "tensor " + name + ": this model expects " + c10::toString(tensor.scalar_type()) + ", the file holds " + dtype;
+    theirs.erase(it);
+  }
+  if (!theirs.empty()) return "holds tensor " + theirs.begin()->first + ", which this model does not have (another model?)";
+  return std::nullopt;
+}
+
+/// A checkpoint file opened and verified: its manifest (null for a file written before
+/// manifests) and its payload archive.
+struct OpenedCheckpoint {
+  json manifest;
+  torch::serialize::InputArchive payload;
+};
+
+OpenedCheckpoint open_checkpoint(const std::string& path) {
+  auto damaged = [&](const std::string& why) { return CheckpointError(path + ": damaged checkpoint: " + why, true); };
+  torch::serialize::InputArchive file;
+  try {
+    file.load_from(path);
+  } catch (const std::exception& e) {
+    throw damaged("cannot be read (" + complaint(error_message(e)) + ")");
+  }
+  OpenedCheckpoint opened;
+  c10::IValue manifest_text;
+  if (!file.try_read("manifest", manifest_text)) {
+    opened.payload = std::move(file);  // written before manifests: the payload itself, unchecked
+    return opened;
+  }
+  torch::Tensor bytes;
+  try {
+    opened.manifest = json::parse(manifest_text.toStringRef());
+    if (!file.try_read("payload", bytes) || bytes.scalar_type() != torch::kByte || bytes.dim() != 1)
+      throw std::runtime_error("no payload record");
+    if (opened.manifest.at("format").get<int>() > kManifestFormat)
+      throw CheckpointError(path + ": written by a newer attnlab (checkpoint format " +
+                                opened.manifest.at("format").dump() + ")",
+                            false);
+    const auto size = opened.manifest.at("payload_bytes").get<int64_t>();
+    if (bytes.numel() != size)
+      throw std::runtime_error("payload of " + std::to_string(bytes.numel()) + " bytes, " + std::to_string(size) +
+                               " written");
+    const std::string written = opened.manifest.at("checksum").get<std::string>();
+    const std::string found = content_hash(bytes.data_ptr(), static_cast<size_t>(bytes.numel()));
+    if (found != written) throw std::runtime_error("checksum " + found + ", " + written + " written");
+    opened.payload.load_from(static_cast<const char*>(bytes.data_ptr()), static_cast<size_t>(bytes.numel()));
+  } catch (const CheckpointError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw damaged(complaint(error_message(e)));
+  }
+  return opened;
+}
+
 }  // namespace
 
+std::string content_hash(const void* data, size_t size) {
+  // Words mixed in one at a time by bijective steps (xor, odd multiply, rotate): any change to
+  // one word changes the result. Then the tail bytes and the length.
+  constexpr uint64_t kPrime = 0x9E3779B97F4A7C15ull;
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  uint64_t h = 0xCBF29CE484222325ull;
+  size_t i = 0;
+  for (; i + 8 <= size; i += 8) {
+    uint64_t word;
+    std::memcpy(&word, bytes + i, 8);
+    h = (h ^ word) * kPrime;
+    h = (h << 29) | (h >> 35);
+  }
+  for (; i < size; ++i) h = (h ^ bytes[i]) * kPrime;
+  h = (h ^ size) * kPrime;
+  h ^= h >> 32;
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(h));
+  return text;
+}
+
 void save_checkpoint(const std::string& path, torch::nn::Module& model, const torch::optim::Optimizer* optimizer,
-                     const TrainerState* state) {
-  torch::serialize::OutputArchive archive, model_archive;
+                     const TrainerState* state, const std::string& config_hash) {
+  torch::serialize::OutputArchive payload, model_archive;
   model.save(model_archive);
-  archive.write("model", model_archive);
+  payload.write("model", model_archive);
   if (optimizer) {
     torch::serialize::OutputArchive optimizer_archive;
     optimizer->save(optimizer_archive);
-    archive.write("optimizer", optimizer_archive);
+    payload.write("optimizer", optimizer_archive);
   }
   if (state) {
     torch::serialize::OutputArchive s;
@@ -47,39 +172,70 @@ void save_checkpoint(const std::string& path, torch::nn::Module& model, const to
     write_real(s, "best_metric", state->best_metric);
     write_int(s, "best_step", state->best_step);
     write_int(s, "evals_without_improvement", state->evals_without_improvement);
+    write_int(s, "skipped_steps", state->skipped_steps);
     s.write("rng_state", state->rng_state);
-    archive.write("trainer", s);
+    payload.write("trainer", s);
   }
+  std::ostringstream buffer;
+  payload.save_to(buffer);
+  const std::string bytes = buffer.str();
+  const json manifest = {{"format", kManifestFormat},
+                         {"payload_bytes", bytes.size()},
+                         {"checksum", content_hash(bytes.data(), bytes.size())},
+                         {"config_hash", config_hash},
+                         {"model", describe_model(model)}};
+  torch::serialize::OutputArchive file;
+  file.write("manifest", c10::IValue(manifest.dump()));
+  file.write("payload", torch::from_blob(const_cast<char*>(bytes.data()), {static_cast<int64_t>(bytes.size())},
+                                         torch::kByte));
   const std::string temporary = temporary_path(path);
-  archive.save_to(temporary);
+  file.save_to(temporary);
   commit_file(temporary, path);
 }
 
+torch::serialize::InputArchive read_checkpoint_payload(const std::string& path) {
+  return std::move(open_checkpoint(path).payload);
+}
+
 void load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
-                     TrainerState* state) {
-  torch::serialize::InputArchive archive, model_archive;
-  archive.load_from(path);
-  archive.read("model", model_archive);
-  model.load(model_archive);
-  if (optimizer) {
-    torch::serialize::InputArchive optimizer_archive;
-    archive.read("optimizer", optimizer_archive);
-    optimizer->load(optimizer_archive);
+                     TrainerState* state, const std::string& config_hash) {
+  auto opened = open_checkpoint(path);
+  auto misfit = [&](const std::string& why) { return CheckpointError(path + ": " + why, false); };
+  if (!opened.manifest.is_null()) {
+    if (auto mismatch = first_mismatch(model, opened.manifest.at("model"))) throw misfit(*mismatch);
+    const auto written = opened.manifest.value("config_hash", std::string());
+    if (!config_hash.empty() && !written.empty() && written != config_hash)
+      throw misfit("written by a run of another config (config hash " + written + ", this run's " + config_hash + ")");
   }
-  if (state) {
-    torch::serialize::InputArchive s;
-    archive.read("trainer", s);
-    state->step = read_int(s, "step");
-    state->epoch = read_int(s, "epoch");
-    state->batch_in_epoch = read_int(s, "batch_in_epoch");
-    state->tokens = read_int(s, "tokens");
-    state->train_seconds = read_real(s, "train_seconds");
-    state->elapsed_seconds = read_real(s, "elapsed_seconds");
-    state->finished = read_int(s, "finished") != 0;
-    state->best_metric = read_real(s, "best_metric");
-    state->best_step = read_int(s, "best_step");
-    state->evals_without_improvement = read_int(s, "evals_without_improvement");
-    s.read("rng_state", state->rng_state);
+  auto& archive = opened.payload;
+  try {
+    torch::serialize::InputArchive model_archive;
+    archive.read("model", model_archive);
+    model.load(model_archive);
+    if (optimizer) {
+      torch::serialize::InputArchive optimizer_archive;
+      archive.read("optimizer", optimizer_archive);
+      optimizer->load(optimizer_archive);
+    }
+    if (state) {
+      torch::serialize::InputArchive s;
+      archive.read("trainer", s);
+      state->step = read_int(s, "step");
+      state->epoch = read_int(s, "epoch");
+      state->batch_in_epoch = read_int(s, "batch_in_epoch");
+      state->tokens = read_int(s, "tokens");
+      state->train_seconds = read_real(s, "train_seconds");
+      state->elapsed_seconds = read_real(s, "elapsed_seconds");
+      state->finished = read_int(s, "finished") != 0;
+      state->best_metric = read_real(s, "best_metric");
+      state->best_step = read_int(s, "best_step");
+      state->evals_without_improvement = read_int(s, "evals_without_improvement");
+      torch::Tensor skipped;  // absent from checkpoints older than train.non_finite
+      state->skipped_steps = s.try_read("skipped_steps", skipped) ? skipped.item<int64_t>() : 0;
+      s.read("rng_state", state->rng_state);
+    }
+  } catch (const c10::Error& e) {
+    throw misfit("cannot be loaded into this model (" + complaint(error_message(e)) + ")");
   }
 }
 

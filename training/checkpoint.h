@@ -3,8 +3,17 @@
 // state (step, data position, RNG, early-stopping record), so that a resumed run
 // continues exactly. Written to a temporary file and renamed, so a checkpoint on disk
 // is always whole.
+//
+// A checkpoint proves itself: the file is a LibTorch archive of two records, "payload" (the
+// archive of model, optimizer and trainer state, as bytes) and "manifest" (JSON text: the
+// payload's size and checksum, the name, shape and type of every model tensor, and the hash
+// of the run's config). Loading checks the checksum first (flipped bytes: "damaged"), then
+// the model's tensors against the manifest (a checkpoint of another model: the first
+// mismatching tensor), then the config hash when the caller gives one — before anything is
+// copied into the model. Checkpoints written before the manifest load unchecked.
 
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include <torch/torch.h>
@@ -22,14 +31,35 @@ struct TrainerState {
   double best_metric = 0;
   int64_t best_step = -1;      // -1: no evaluation yet
   int64_t evals_without_improvement = 0;
+  int64_t skipped_steps = 0;   // steps whose update was skipped (train.non_finite: skip)
   torch::Tensor rng_state;     // the default CPU generator's state
 };
 
-/// Writes model (+ optimizer and state when given) to `path` atomically.
+/// A checkpoint that cannot be used: one line "PATH: what is wrong".
+class CheckpointError : public std::runtime_error {
+ public:
+  /// damaged: the file is not whole (unreadable, truncated, checksum); otherwise it is whole
+  /// but does not fit (another model, another config).
+  CheckpointError(const std::string& message, bool damaged) : std::runtime_error(message), damaged_(damaged) {}
+  bool damaged() const { return damaged_; }
+
+ private:
+  bool damaged_;
+};
+
+/// Writes model (+ optimizer and state when given) to `path` atomically; `config_hash`
+/// (run_config_hash) is recorded for load_checkpoint to compare.
 void save_checkpoint(const std::string& path, torch::nn::Module& model, const torch::optim::Optimizer* optimizer,
-                     const TrainerState* state);
-/// Reads what save_checkpoint wrote; optimizer and state are read when given.
+                     const TrainerState* state, const std::string& config_hash = "");
+/// Reads what save_checkpoint wrote; optimizer and state are read when given. Verifies the
+/// file first (see above; `config_hash` empty: not compared). Throws CheckpointError.
 void load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
-                     TrainerState* state);
+                     TrainerState* state, const std::string& config_hash = "");
+/// The verified payload of a checkpoint (its "model", "optimizer", "trainer" archives), for
+/// readers that take part of a model. Throws CheckpointError if damaged.
+torch::serialize::InputArchive read_checkpoint_payload(const std::string& path);
+
+/// 64-bit checksum of `size` bytes, as 16 hex digits (not cryptographic: it detects damage).
+std::string content_hash(const void* data, size_t size);
 
 }  // namespace attnlab

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "tokenizers/tokenizer_registry.h"
+#include "training/checkpoint.h"
 
 namespace attnlab {
 
@@ -63,10 +64,12 @@ int64_t init_from_run(torch::nn::Module& model, const Tokenizer& tokenizer, cons
         throw fail("its tokenizer has \"" + theirs->piece(id) + "\" at id " + std::to_string(id) + ", this data's \"" +
                    tokenizer.piece(id) + "\"" + fix);
   }
-  torch::serialize::InputArchive archive, weights;
+  torch::serialize::InputArchive weights;
   try {
-    archive.load_from(checkpoint);
+    auto archive = read_checkpoint_payload(checkpoint);  // verified: a damaged file is refused here
     archive.read("model", weights);
+  } catch (const CheckpointError& e) {
+    throw fail(e.what());
   } catch (const std::exception& e) {
     throw fail("cannot read checkpoints/best.pt: " + error_message(e));
   }

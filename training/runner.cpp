@@ -83,9 +83,17 @@ class RunLock {
   int fd_ = -1;
 };
 
-void load_weights(const std::string& checkpoint, torch::nn::Module& model) {
+/// The hash of what makes a run (its config.json without the description), kept in its checkpoints.
+std::string config_hash_of(const std::string& run_dir) {
+  const std::string identity = run_identity(read_json_file(config_path_of(run_dir))).dump();
+  return content_hash(identity.data(), identity.size());
+}
+
+void load_weights(const std::string& checkpoint, torch::nn::Module& model, const std::string& config_hash) {
   try {
-    load_checkpoint(checkpoint, model, nullptr, nullptr);
+    load_checkpoint(checkpoint, model, nullptr, nullptr, config_hash);
+  } catch (const CheckpointError& e) {
+    throw ExperimentError(e.what());
   } catch (const std::exception& e) {
     throw ExperimentError(checkpoint + ": cannot read checkpoint: " + error_message(e));
   }
@@ -161,6 +169,7 @@ bool train_run_directory(const std::string& dir, const RunnerOptions& options) {
   run.seed = config.seed;
   run.resume = true;  // a fresh directory has no checkpoint; the runner refuses stale ones unless --resume
   run.label = variant.name + " seed " + std::to_string(config.seed);
+  run.config_hash = config_hash_of(dir);
   run.stop = options.stop;
   run.log = options.log;
   run.log_is_terminal = options.log_is_terminal;
@@ -171,11 +180,13 @@ bool train_run_directory(const std::string& dir, const RunnerOptions& options) {
     throw std::runtime_error(dir + ": " + error_message(e));
   } catch (const TrainingDiverged& e) {
     throw TrainingDiverged(dir + ": " + e.what());
+  } catch (const CheckpointError& e) {
+    throw ExperimentError(e.what());
   }
   if (outcome.interrupted) return false;
 
   auto model = task->model();
-  load_weights(Trainer::best_checkpoint(dir), *model);
+  load_weights(Trainer::best_checkpoint(dir), *model, run.config_hash);
   // The final evaluation may decode for minutes: a Ctrl-C there stops it between batches and
   // leaves the run without results.json, so that --resume evaluates it again.
   task->set_stop_flag(options.stop);
@@ -297,7 +308,7 @@ std::unique_ptr<Task> load_trained_task(const std::string& run_dir, const std::s
     throw ExperimentError(run_dir + ": its data: " + e.what() +
                           " (data paths in config.json are relative to the directory attnlab runs in)");
   }
-  load_weights(best, *task->model());
+  load_weights(best, *task->model(), config_hash_of(run_dir));
   return task;
 }
 

@@ -24,6 +24,9 @@ void visit_fields(Fields& f, EarlyStoppingOptions& o) {
 /// Whether a larger value of the metric is better, with mode "auto" resolved.
 bool higher_is_better(const EarlyStoppingOptions& o);
 
+/// train.non_finite "skip": this many non-finite steps in a row stop the run all the same.
+inline constexpr int64_t kMaxSkippedInARow = 100;
+
 struct TrainOptions {
   TORCH_ARG(json, optimizer) = json{{"type", "adam"}};
   TORCH_ARG(json, schedule) = json{{"type", "constant"}};
@@ -43,6 +46,10 @@ struct TrainOptions {
   /// Log the training loss every N steps.
   TORCH_ARG(int64_t, log_every) = 50;
   TORCH_ARG(EarlyStoppingOptions, early_stopping) = {};
+  /// A step whose loss or gradient norm is not finite: "stop" the run there (the checkpoints
+  /// keep the last finite weights), or "skip" its update and go on (fairseq-style; counted as
+  /// skipped_steps in metrics.jsonl; kMaxSkippedInARow in a row stop the run).
+  TORCH_ARG(std::string, non_finite) = "stop";
 };
 template <class Fields>
 void visit_fields(Fields& f, TrainOptions& o) {
@@ -56,6 +63,7 @@ void visit_fields(Fields& f, TrainOptions& o) {
   f("eval_every", o.eval_every(), at_least(1));
   f("log_every", o.log_every(), at_least(1));
   f.object("early_stopping", o.early_stopping());
+  f("non_finite", o.non_finite(), one_of({"stop", "skip"}));
 }
 
 struct EvalOptions {

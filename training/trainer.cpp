@@ -41,6 +41,9 @@ std::string Trainer::latest_checkpoint(const std::string& run_dir) {
 std::string Trainer::best_checkpoint(const std::string& run_dir) {
   return (fs::path(run_dir) / "checkpoints" / "best.pt").string();
 }
+std::string Trainer::previous_checkpoint(const std::string& run_dir) {
+  return (fs::path(run_dir) / "checkpoints" / "previous.pt").string();
+}
 
 std::vector<std::vector<int64_t>> Trainer::epoch_batches(int64_t epoch) const {
   // The order depends only on (seed, epoch), so a resumed run sees the same batches.
@@ -80,6 +83,29 @@ double gradient_norm(const std::vector<torch::Tensor>& parameters) {
 
 }  // namespace
 
+void Trainer::resume_from(const std::string& latest, const std::string& previous, torch::nn::Module& model,
+                          torch::optim::Optimizer& optimizer, TrainerState& state) const {
+  const std::string start_over = "; remove " + run_.run_dir + " to train the run from the start";
+  auto load = [&](const std::string& path) { load_checkpoint(path, model, &optimizer, &state, run_.config_hash); };
+  if (!fs::exists(latest)) {  // stopped between keeping previous.pt and writing latest.pt
+    load(previous);
+    return;
+  }
+  try {
+    load(latest);  // verified before anything is copied into the model
+  } catch (const CheckpointError& e) {
+    if (!e.damaged()) throw CheckpointError(e.what() + start_over, false);
+    if (!fs::exists(previous)) throw CheckpointError(e.what() + std::string("; no earlier checkpoint is kept") + start_over, true);
+    try {
+      load(previous);
+    } catch (const CheckpointError& earlier) {
+      throw CheckpointError(std::string(e.what()) + "; and " + earlier.what() + start_over, true);
+    }
+    *run_.log << "[" << run_.label << "] " << e.what() << "; resuming from " << previous << " (step " << state.step
+              << ")\n";
+  }
+}
+
 TrainOutcome Trainer::train() {
   auto model = task_.model();
   auto optimizer = optimizer_registry().create(options_.optimizer(), model->parameters());
@@ -91,18 +117,19 @@ TrainOutcome Trainer::train() {
   fs::create_directories(fs::path(run_.run_dir) / "checkpoints");
   TrainOutcome outcome;
   TrainerState& state = outcome.state;
-  const std::string latest = latest_checkpoint(run_.run_dir);
-  if (run_.resume && fs::exists(latest)) {
-    load_checkpoint(latest, *model, optimizer.get(), &state);
+  const std::string latest = latest_checkpoint(run_.run_dir), previous = previous_checkpoint(run_.run_dir);
+  if (run_.resume && (fs::exists(latest) || fs::exists(previous))) {
+    resume_from(latest, previous, *model, *optimizer, state);
     at::Generator(at::detail::getDefaultCPUGenerator()).set_state(state.rng_state);
   }
   MetricsLog metrics_log((fs::path(run_.run_dir) / "metrics.jsonl").string(), state.step);
   ProgressLine progress(*run_.log, run_.log_is_terminal, run_.label);
   if (state.finished) return outcome;
 
-  auto save_latest = [&] {
+  auto save_latest = [&] {  // the last two kept: latest.pt and previous.pt
     state.rng_state = at::detail::getDefaultCPUGenerator().get_state();
-    save_checkpoint(latest, *model, optimizer.get(), &state);
+    if (fs::exists(latest)) fs::rename(latest, previous);
+    save_checkpoint(latest, *model, optimizer.get(), &state, run_.config_hash);
   };
 
   model->train();
@@ -111,6 +138,8 @@ TrainOutcome Trainer::train() {
   const double elapsed_before = state.elapsed_seconds;
   const int64_t session_first_step = state.step;
   double session_train_seconds = 0, logged_loss = 0;
+  const bool skip_non_finite = options_.non_finite() == "skip";
+  int64_t skipped_in_a_row = 0;
   int64_t logged_batches = 0, tokens_at_log = state.tokens;
   double train_seconds_at_log = state.train_seconds;
 
@@ -128,20 +157,28 @@ TrainOutcome Trainer::train() {
       (result.loss / static_cast<double>(options_.grad_accumulation())).backward();
       const double loss = result.loss.item<double>();
       step_loss += loss;
-      logged_loss += loss;
-      ++logged_batches;
       state.tokens += result.tokens;
     }
     // The gradient's global L2 norm, clipped to clip_norm if one is set.
     const double grad_norm = options_.clip_norm() > 0
                                  ? torch::nn::utils::clip_grad_norm_(model->parameters(), options_.clip_norm())
                                  : gradient_norm(model->parameters());
-    if (!std::isfinite(step_loss) || !std::isfinite(grad_norm))
-      throw_diverged(state.step + 1, std::isfinite(step_loss) ? "gradient norm" : "training loss",
-                     std::isfinite(step_loss) ? grad_norm : step_loss);
     const double lr = base_lr * schedule(state.step + 1);
-    for (auto& group : optimizer->param_groups()) group.options().set_lr(lr);
-    optimizer->step();
+    if (std::isfinite(step_loss) && std::isfinite(grad_norm)) {
+      for (auto& group : optimizer->param_groups()) group.options().set_lr(lr);
+      optimizer->step();
+      skipped_in_a_row = 0;
+      logged_loss += step_loss;  // a skipped step's loss is left out of the logged mean
+      logged_batches += options_.grad_accumulation();
+    } else {
+      const std::string what = std::isfinite(step_loss) ? "gradient norm" : "training loss";
+      const double value = std::isfinite(step_loss) ? grad_norm : step_loss;
+      if (!skip_non_finite) throw_diverged(state.step + 1, what, value);
+      if (++skipped_in_a_row >= kMaxSkippedInARow)
+        throw_diverged(state.step + 1, what + " (for the " + std::to_string(kMaxSkippedInARow) + "th step in a row)", value);
+      ++state.skipped_steps;  // no update: the weights stay finite
+      metrics_log.append({{"event", "skipped"}, {"step", state.step + 1}, {"what", what}, {"value", value}});
+    }
     ++state.step;
     const double step_seconds = seconds_since(step_start);
     state.train_seconds += step_seconds;
@@ -159,8 +196,9 @@ TrainOutcome Trainer::train() {
       metrics_log.append({{"event", "train"},
                           {"step", state.step},
                           {"split", "train"},
-                          {"loss", logged_loss / logged_batches},
+                          {"loss", logged_batches > 0 ? json(logged_loss / logged_batches) : json()},  // null: all skipped
                           {"lr", lr},
+                          {"skipped_steps", state.skipped_steps},
                           {"tokens_per_s", interval_tokens_per_second},
                           {"elapsed_s", state.elapsed_seconds}});
       logged_loss = 0;
@@ -183,7 +221,7 @@ TrainOutcome Trainer::train() {
         state.best_metric = it->second;
         state.best_step = state.step;
         state.evals_without_improvement = 0;
-        save_checkpoint(best_checkpoint(run_.run_dir), *model, nullptr, nullptr);
+        save_checkpoint(best_checkpoint(run_.run_dir), *model, nullptr, nullptr, run_.config_hash);
       } else {
         ++state.evals_without_improvement;
       }

@@ -32,6 +32,8 @@ struct TrainerRun {
   std::function<void(int64_t)> after_step;
   std::ostream* log = &std::cerr;
   bool log_is_terminal = false;
+  /// The run's config hash, recorded in its checkpoints and compared on resume ("": not compared).
+  std::string config_hash;
 };
 
 struct TrainOutcome {
@@ -59,10 +61,16 @@ class Trainer {
 
   static std::string latest_checkpoint(const std::string& run_dir);
   static std::string best_checkpoint(const std::string& run_dir);
+  /// The latest checkpoint before the current one, kept for a resume when latest.pt is damaged.
+  static std::string previous_checkpoint(const std::string& run_dir);
 
  private:
   /// Indices of the micro-batches of one epoch, in that epoch's seeded order.
   std::vector<std::vector<int64_t>> epoch_batches(int64_t epoch) const;
+  /// Loads latest.pt, or previous.pt when latest.pt is missing or damaged (saying so); throws
+  /// CheckpointError saying what to do when neither can be used.
+  void resume_from(const std::string& latest, const std::string& previous, torch::nn::Module& model,
+                   torch::optim::Optimizer& optimizer, TrainerState& state) const;
 
   Task& task_;
   TrainOptions options_;

@@ -91,5 +91,48 @@ TEST(EndToEnd, SetValuesMayHoldCommas) {
   }
 }
 
+TEST(EndToEnd, DamagedOrMismatchedCheckpointsAreRefusedInOneLine) {
+  TempDir dir;
+  json experiment = json::parse(kTinyExperiment);
+  experiment["variants"].erase("bahdanau");
+  experiment["seeds"] = {1};
+  write_text(dir.file("tiny.json"), experiment.dump());
+  const std::string out = dir.file("runs");
+  auto trained = attnlab_cli("run --out " + quote(out) + " " + quote(dir.file("tiny.json")), dir);
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  const std::string run = out + "/tiny/none/seed-1", best = run + "/checkpoints/best.pt";
+  ASSERT_TRUE(fs::exists(best));
+  ASSERT_TRUE(fs::exists(run + "/checkpoints/previous.pt"));  // evaluations at 20 and 40: the last two kept
+  ASSERT_EQ(attnlab_cli("eval " + quote(run), dir).exit_code, 0);
+
+  // config.json edited to another size: the first tensor that differs, before any product fails.
+  const std::string config = test_util::read_text(run + "/config.json");
+  json edited = json::parse(config);
+  edited["model"]["hidden"] = 12;
+  write_text(run + "/config.json", edited.dump(2));
+  auto other_size = attnlab_cli("eval " + quote(run), dir);
+  EXPECT_EQ(other_size.exit_code, 2);
+  EXPECT_EQ(other_size.err.rfind(best + ": tensor ", 0), 0u) << other_size.err;
+  EXPECT_NE(other_size.err.find(": this model expects ["), std::string::npos) << other_size.err;
+  EXPECT_EQ(other_size.err.find('\n'), other_size.err.size() - 1) << other_size.err;
+  // Another config of the same sizes: the config hash.
+  edited = json::parse(config);
+  edited["train"]["optimizer"]["lr"] = 0.5;
+  write_text(run + "/config.json", edited.dump(2));
+  auto other_config = attnlab_cli("eval " + quote(run), dir);
+  EXPECT_EQ(other_config.exit_code, 2);
+  EXPECT_EQ(other_config.err.rfind(best + ": written by a run of another config (config hash ", 0), 0u)
+      << other_config.err;
+
+  // A flipped byte: damaged, exit 2, one line.
+  write_text(run + "/config.json", config);
+  test_util::flip_byte(best, fs::file_size(best) / 2);
+  auto damaged = attnlab_cli("eval " + quote(run), dir);
+  EXPECT_EQ(damaged.exit_code, 2);
+  EXPECT_EQ(damaged.err.rfind(best + ": damaged checkpoint: checksum ", 0), 0u) << damaged.err;
+  EXPECT_EQ(damaged.err.find('\n'), damaged.err.size() - 1) << damaged.err;
+  EXPECT_EQ(damaged.out, "");
+}
+
 }  // namespace
 }  // namespace attnlab

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <regex>
 #include <set>
+#include <sstream>
 
 #include "modules/attention_registry.h"
 #include "modules/scope_registry.h"
@@ -167,6 +168,126 @@ TEST(Trainer, InterruptedAndResumedEndsWithTheSameWeights) {
   std::set<std::pair<std::string, int64_t>> unique(events.begin(), events.end());
   EXPECT_EQ(unique.size(), events.size());
   EXPECT_EQ(events.size(), 6u + 3u);  // train lines at 10..60, evals at 20, 40, 60
+}
+
+TEST(Trainer, ADamagedLatestCheckpointResumesFromThePreviousOneToTheSameWeights) {
+  // Stopped at step 27: latest.pt holds step 27, previous.pt step 20 (the evaluation before).
+  auto options = tiny_copy(60);
+  TempDir whole_dir, split_dir;
+  auto whole = build_task(options, 3);
+  train(*whole, options, whole_dir.path().string());
+
+  auto first = build_task(options, 3);
+  std::atomic<bool> stop{false};
+  train(*first, options, split_dir.path().string(), [&](TrainerRun& run) {
+    run.stop = &stop;
+    run.after_step = [&](int64_t step) { stop = step == 27; };
+  });
+  const std::string dir = split_dir.path().string(), latest = Trainer::latest_checkpoint(dir);
+  ASSERT_TRUE(std::filesystem::exists(Trainer::previous_checkpoint(dir)));
+  test_util::flip_byte(latest, std::filesystem::file_size(latest) / 2);
+
+  auto second = build_task(options, 3);
+  std::ostringstream log;
+  auto resumed = train(*second, options, dir, [&](TrainerRun& run) {
+    run.resume = true;
+    run.log = &log;
+  });
+  EXPECT_EQ(resumed.state.step, 60);
+  EXPECT_NE(log.str().find(latest + ": damaged checkpoint: "), std::string::npos) << log.str();
+  EXPECT_NE(log.str().find("; resuming from " + Trainer::previous_checkpoint(dir) + " (step 20)"), std::string::npos)
+      << log.str();
+  const auto a = weights_of(*whole), b = weights_of(*second);
+  ASSERT_EQ(a.size(), b.size());
+  ASSERT_FALSE(a.empty());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << "parameter " << i;
+
+  // Both damaged: one line saying what to do, and nothing trained.
+  test_util::flip_byte(latest, std::filesystem::file_size(latest) / 2);
+  test_util::flip_byte(Trainer::previous_checkpoint(dir), std::filesystem::file_size(Trainer::previous_checkpoint(dir)) / 2);
+  auto third = build_task(options, 3);
+  try {
+    train(*third, options, dir, [](TrainerRun& run) { run.resume = true; });
+    FAIL() << "resumed from damaged checkpoints";
+  } catch (const CheckpointError& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(message.rfind(latest + ": damaged checkpoint: ", 0), 0u) << message;
+    EXPECT_NE(message.find("; remove " + dir + " to train the run from the start"), std::string::npos) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos);
+  }
+}
+
+/// A task whose training loss is NaN at chosen calls (a batch that overflows), else `inner`'s.
+class PoisonedTask : public Task {
+ public:
+  PoisonedTask(Task& inner, std::set<int64_t> poisoned_calls) : inner_(inner), poisoned_(std::move(poisoned_calls)) {}
+  std::shared_ptr<torch::nn::Module> model() override { return inner_.model(); }
+  const Tokenizer& tokenizer() const override { return inner_.tokenizer(); }
+  int64_t train_size() const override { return inner_.train_size(); }
+  TrainLoss train_loss(const std::vector<int64_t>& examples, uint64_t draw_seed) override {
+    auto result = inner_.train_loss(examples, draw_seed);
+    if (poisoned_.count(++calls_)) result.loss = result.loss * std::nan("");  // NaN loss and gradients
+    return result;
+  }
+  Metrics evaluate(const std::string& split, Predictions* predictions) override { return inner_.evaluate(split, predictions); }
+  std::vector<std::string> splits() const override { return inner_.splits(); }
+  std::vector<std::string> metric_names(const std::string& split) const override { return inner_.metric_names(split); }
+  std::vector<std::string> table_metrics(const std::string& split) const override { return inner_.table_metrics(split); }
+
+ private:
+  Task& inner_;
+  std::set<int64_t> poisoned_;
+  int64_t calls_ = 0;
+};
+
+TEST(Trainer, NonFiniteSkipLeavesOutThoseUpdatesCountsThemAndStopsAfterAHundredInARow) {
+  auto options = tiny_copy(40, R"({"non_finite": "skip"})");
+  TempDir dir;
+  auto inner = build_task(options, 3);
+  PoisonedTask task(*inner, {5, 12});
+  auto outcome = train(task, options, dir.path().string());
+  EXPECT_EQ(outcome.state.step, 40);
+  EXPECT_EQ(outcome.state.skipped_steps, 2);
+  const auto weights = weights_of(*inner);
+  ASSERT_FALSE(weights.empty());
+  for (const auto& w : weights) EXPECT_TRUE(torch::isfinite(w).all().item<bool>());
+  std::vector<int64_t> skipped;
+  std::vector<json> train_lines;
+  std::ifstream log((dir.path() / "metrics.jsonl").string());
+  for (std::string line; std::getline(log, line);) {
+    auto e = json::parse(line);
+    if (e["event"] == "skipped") {
+      skipped.push_back(e["step"]);
+      EXPECT_EQ(e["what"], "training loss");
+    }
+    if (e["event"] == "train") train_lines.push_back(e);
+  }
+  EXPECT_EQ(skipped, (std::vector<int64_t>{5, 12}));
+  ASSERT_EQ(train_lines.size(), 4u);  // steps 10, 20, 30, 40
+  EXPECT_EQ(train_lines[0]["skipped_steps"], 1);
+  EXPECT_EQ(train_lines[1]["skipped_steps"], 2);
+  for (const auto& line : train_lines) EXPECT_TRUE(line["loss"].is_number()) << line.dump();  // skipped losses left out
+
+  // The default stops at the first one.
+  auto stopping = tiny_copy(40);
+  TempDir stop_dir;
+  auto inner_again = build_task(stopping, 3);
+  PoisonedTask poisoned_again(*inner_again, {5});
+  EXPECT_THROW(train(poisoned_again, stopping, stop_dir.path().string()), TrainingDiverged);
+
+  // Every step from the 3rd on: the 100th in a row stops the run.
+  auto long_run = tiny_copy(200, R"({"non_finite": "skip", "eval_every": 500})");
+  TempDir long_dir;
+  auto inner_long = build_task(long_run, 3);
+  std::set<int64_t> from_third;
+  for (int64_t call = 3; call <= 200; ++call) from_third.insert(call);
+  PoisonedTask always(*inner_long, from_third);
+  try {
+    train(always, long_run, long_dir.path().string());
+    FAIL() << "trained on through 198 non-finite steps";
+  } catch (const TrainingDiverged& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("step 102: the training loss (for the 100th step in a row) is ", 0), 0u) << e.what();
+  }
 }
 
 class EveryAttention : public ::testing::TestWithParam<std::pair<std::string, std::string>> {};
