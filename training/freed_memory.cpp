@@ -10,10 +10,10 @@ namespace attnlab {
 namespace {
 // Blocks above this are mapped afresh at each allocation and page-faulted in: at 64 MiB, local_m at
 // T = 4096 (B 32, D 256: 128 MiB tensors) ran 1.6x slower (2371 vs 1480 ms fwd+bwd, bench
-// attention) and peaked at 1.7 GiB resident instead of 2.2 GiB. Larger kept blocks fragment the
-// heap (1 GiB: 3.45 instead of 4.27 for local_m's time(4096) / time(1024), but peaks of 10 GiB for
-// the gathered windows local_p still uses). 256 MiB covers a training step's largest tensors at
-// the usual sizes (logits [B·T, V] of 32 x 32 x 8000 floats: 32 MiB) with room to spare.
+// attention) and peaked at 1.7 GiB resident instead of 2.2 GiB. Larger kept blocks can fragment
+// the heap: with 256 MiB, the per-slot local_m of 261dca3 (before the banded products) peaked at
+// 10 GiB. 256 MiB covers a training step's largest tensors at the usual sizes (logits [B·T, V] of
+// 32 x 32 x 8000 floats: 32 MiB) with room to spare.
 constexpr int kKeptBlockBytes = 256 << 20;
 }  // namespace
 
