@@ -1,5 +1,6 @@
 #include "data/text_files.h"
 
+#include <filesystem>
 #include <fstream>
 
 #include "tokenizers/utf8.h"
@@ -11,10 +12,19 @@ DataFileError::DataFileError(const std::string& path, size_t line, const std::st
 
 namespace {
 
-/// Every line of a file (without its end), checked for UTF-8; the file must have some text.
-std::vector<std::string> checked_lines(const std::string& path) {
+/// The file opened for reading, or a DataFileError naming it (missing, unreadable, a directory).
+std::ifstream open_data_file(const std::string& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) throw DataFileError(path, 0, "is a directory, not a text file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw DataFileError(path, 0, "cannot read");
+  return in;
+}
+
+/// Every line of a file (without its end), checked for UTF-8 and NUL bytes (a binary file); the
+/// file must have some text.
+std::vector<std::string> checked_lines(const std::string& path) {
+  std::ifstream in = open_data_file(path);
   std::vector<std::string> lines;
   bool any_text = false;
   for (std::string line; std::getline(in, line);) {
@@ -22,6 +32,8 @@ std::vector<std::string> checked_lines(const std::string& path) {
     size_t offset = 0;
     if (!is_valid_utf8(line, &offset))
       throw DataFileError(path, lines.size() + 1, "invalid UTF-8 at byte " + std::to_string(offset + 1));
+    if (const auto nul = line.find('\0'); nul != std::string::npos)
+      throw DataFileError(path, lines.size() + 1, "a NUL byte at byte " + std::to_string(nul + 1) + " (a binary file?)");
     any_text = any_text || line.find_first_not_of(" \t") != std::string::npos;
     lines.push_back(std::move(line));
   }
@@ -117,8 +129,7 @@ std::vector<LabelledText> read_labelled_tsv(const std::string& path, const std::
 }
 
 std::vector<WordAlignment> read_alignments(const std::string& path, size_t expected_lines) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw DataFileError(path, 0, "cannot read");
+  std::ifstream in = open_data_file(path);
   std::vector<WordAlignment> alignments;
   for (std::string line; std::getline(in, line);) {
     try {

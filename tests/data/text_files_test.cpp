@@ -40,6 +40,10 @@ TEST(TextFiles, ParallelTsvPairsAndItsErrors) {
   EXPECT_EQ(error_of(dir, "e.tsv", "\n \n", read), dir.file("e.tsv") + ": empty file");
   EXPECT_EQ(error_of(dir, "missing.tsv", "", [&](const std::string&) { read_parallel_tsv(dir.file("none.tsv")); }),
             dir.file("none.tsv") + ": cannot read");
+  EXPECT_EQ(error_of(dir, "f.tsv", std::string("a\tb\nc\td\0e\n", 9), read),
+            dir.file("f.tsv") + ":2: a NUL byte at byte 4 (a binary file?)");
+  EXPECT_EQ(error_of(dir, "dir.tsv", "", [&](const std::string&) { read_parallel_tsv(dir.path().string()); }),
+            dir.path().string() + ": is a directory, not a text file");
 }
 
 TEST(TextFiles, LineAlignedFilesMustHaveTheSameCount) {
