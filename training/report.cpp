@@ -59,6 +59,9 @@ std::vector<json> read_json_lines(const fs::path& path) {
     try {
       lines.push_back(json::parse(line));
     } catch (const json::exception&) {
+      // A last line without its newline is a write cut short (the run was killed): the resumed
+      // run drops it too (training/metrics_log.h). Anything else is damage.
+      if (in.eof()) break;
       throw ReportError(path.string() + ":" + std::to_string(number) + ": not a JSON object");
     }
   }

@@ -161,6 +161,21 @@ TEST(EndToEnd, RunWritesAReportWithEveryVariantMetricCurveAndMap) {
   auto missing = attnlab_cli("report " + quote(dir.file("nowhere")), dir);
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("nowhere: not a directory"), std::string::npos) << missing.err;
+
+  // A metrics.jsonl whose last line was cut short (a run killed while writing it) still reports;
+  // a damaged line before the last one is named.
+  const std::string log = (experiment / "plain" / "seed-1" / "metrics.jsonl").string();
+  const std::string whole = read_text(log);
+  ASSERT_GT(count_of(whole, "\n"), 2u);
+  write_text(log, whole + "{\"event\": \"train\", \"st");
+  auto torn = attnlab_cli("report " + quote(experiment.string()) + " --out " + quote(dir.file("torn.html")), dir);
+  EXPECT_EQ(torn.exit_code, 0) << torn.err;
+  EXPECT_TRUE(fs::exists(dir.file("torn.html")));
+  write_text(log, "{\"event\": \"tr\n" + whole);
+  auto damaged = attnlab_cli("report " + quote(experiment.string()) + " --out " + quote(dir.file("damaged.html")), dir);
+  EXPECT_EQ(damaged.exit_code, 2);
+  EXPECT_EQ(damaged.err, "attnlab report: " + log + ":1: not a JSON object\n");
+  EXPECT_FALSE(fs::exists(dir.file("damaged.html")));
 }
 
 }  // namespace
