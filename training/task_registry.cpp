@@ -1,5 +1,6 @@
 #include "training/task_registry.h"
 
+#include "models/transformer_seq2seq.h"
 #include "training/classification_task.h"
 #include "training/experiment_options.h"
 #include "training/masked_lm_task.h"
@@ -9,6 +10,42 @@ namespace attnlab {
 
 namespace {
 
+/// The model of /model, its construction errors (a check of LibTorch's, memory that cannot be
+/// had) as a ConfigError at /model: they come before any training and name the field.
+std::shared_ptr<torch::nn::Module> build_model(const ExperimentOptions& config, const ModelDims& dims) {
+  try {
+    return model_registry().create(config.model(), dims);
+  } catch (const ConfigError&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    throw ConfigError("/model", "cannot be built: its parameters do not fit in this machine's memory");
+  } catch (const c10::Error& e) {
+    const std::string message = error_message(e);
+    const auto tried = message.find("you tried to allocate");  // "... N bytes. Error code 12 (...)"
+    if (tried != std::string::npos)
+      throw ConfigError("/model", "cannot be built: its parameters do not fit in this machine's memory (" +
+                                      message.substr(tried, message.find('.', tried) - tried) + ")");
+    if (message.find("Storage size calculation overflowed") != std::string::npos)
+      throw ConfigError("/model", "cannot be built: its sizes overflow a tensor's size");
+    throw ConfigError("/model", "cannot be built: " + message);
+  }
+}
+
+/// The Transformer's position tables must cover every split's sources and targets (+1: BOS or
+/// EOS), or the first long example fails inside the model.
+void check_position_tables(const TransformerSeq2SeqImpl& model, const Seq2SeqData& data) {
+  const int64_t max_length = model.options.max_length();
+  for (const auto& [split, examples] : data.splits) {
+    for (size_t i = 0; i < examples.size(); ++i) {
+      const int64_t longest = std::max<int64_t>(examples[i].source.size(), examples[i].target.size() + 1);
+      if (longest > max_length)
+        throw ConfigError("/model/max_length", "is " + std::to_string(max_length) + ", but " + split + " example " +
+                                                   std::to_string(i + 1) + " needs " + std::to_string(longest) +
+                                                   " positions (its source or target + 1)");
+    }
+  }
+}
+
 std::unique_ptr<Task> make_seq2seq_task(const Seq2SeqTaskOptions& options, const ExperimentOptions& config,
                                         const DataContext& context) {
   auto data = std::dynamic_pointer_cast<Seq2SeqData>(data_registry().create(config.data(), context));
@@ -16,11 +53,11 @@ std::unique_ptr<Task> make_seq2seq_task(const Seq2SeqTaskOptions& options, const
     throw ConfigError("/data/type", "\"" + config.data().at("type").get<std::string>() +
                                         "\" is not sequence-to-sequence data");
   const int64_t vocab = data->tokenizer->vocab_size();
-  auto model = std::dynamic_pointer_cast<Seq2SeqModelImpl>(
-      model_registry().create(config.model(), ModelDims{vocab, vocab}));
+  auto model = std::dynamic_pointer_cast<Seq2SeqModelImpl>(build_model(config, ModelDims{vocab, vocab}));
   if (!model)
     throw ConfigError("/model/type", "\"" + config.model().at("type").get<std::string>() +
                                          "\" is not a sequence-to-sequence model");
+  if (auto transformer = std::dynamic_pointer_cast<TransformerSeq2SeqImpl>(model)) check_position_tables(*transformer, *data);
   return std::make_unique<Seq2SeqTask>(std::move(data), std::move(model), config.eval(), options);
 }
 
@@ -30,7 +67,7 @@ std::unique_ptr<Task> make_classification_task(const ExperimentOptions& config, 
     throw ConfigError("/data/type", "\"" + config.data().at("type").get<std::string>() + "\" is not document data");
   const int64_t vocab = data->tokenizer->vocab_size(), classes = static_cast<int64_t>(data->labels.size());
   auto model = std::dynamic_pointer_cast<ClassifierImpl>(
-      model_registry().create(config.model(), ModelDims{vocab, 0, classes}));
+      build_model(config, ModelDims{vocab, 0, classes}));
   if (!model)
     throw ConfigError("/model/type", "\"" + config.model().at("type").get<std::string>() + "\" is not a classifier");
   return std::make_unique<ClassificationTask>(std::move(data), std::move(model), config.eval());
@@ -42,7 +79,7 @@ std::unique_ptr<Task> make_masked_lm_task(const MaskedLMTaskOptions& options, co
   if (!data)
     throw ConfigError("/data/type", "\"" + config.data().at("type").get<std::string>() + "\" is not monolingual text");
   auto model = std::dynamic_pointer_cast<BertMaskedLMImpl>(
-      model_registry().create(config.model(), ModelDims{data->tokenizer->vocab_size(), 0}));
+      build_model(config, ModelDims{data->tokenizer->vocab_size(), 0}));
   if (!model)
     throw ConfigError("/model/type", "\"" + config.model().at("type").get<std::string>() + "\" is not a masked LM");
   if (model->encoder->options.max_length() < data->max_length)

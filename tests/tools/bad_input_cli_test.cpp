@@ -58,6 +58,33 @@ TEST(EndToEnd, MalformedExperimentFilesGiveOneLineWithThePointerAndWriteNothing)
   }
 }
 
+TEST(EndToEnd, ModelsThatCannotBeBuiltOrHoldTheDataAreRefusedAtValidateWithThePointer) {
+  TempDir dir;
+  const std::string file = dir.file("x.json"), out = dir.file("runs");
+  const std::vector<std::pair<json, std::string>> cases = {
+      {{{"type", "transformer"}, {"dims", 16}, {"feed_forward", 16}, {"encoder_attention", {{"type", "multi_head"}, {"heads", 3}}}},
+       "/model: cannot be built: multi_head: 3 heads do not divide 16 dims (variant \"default\")"},
+      {{{"type", "transformer"}, {"dims", 100000}, {"feed_forward", 100000}},
+       "/model: cannot be built: its parameters do not fit in this machine's memory (you tried to allocate "},
+      {{{"type", "transformer"}, {"dims", 16}, {"feed_forward", 16}, {"max_length", 10}},
+       "/model/max_length: is 10, but test example 1 needs "},
+  };
+  for (const auto& [model, expected] : cases) {
+    SCOPED_TRACE(expected);
+    json experiment = {{"data", {{"type", "reverse"}, {"train_size", 50}, {"valid_size", 5}, {"test_size", 5},
+                                 {"train_lengths", {2, 5}}, {"test_lengths", {12, 16}}}},
+                       {"model", model}};
+    write_text(file, experiment.dump());
+    for (const std::string& command : {"run --out " + quote(out), std::string("validate")}) {
+      auto result = attnlab_cli(command + " " + quote(file), dir);
+      EXPECT_EQ(result.exit_code, 2) << command;
+      EXPECT_EQ(result.err.rfind(file + ": " + expected, 0), 0u) << result.err;
+      EXPECT_EQ(result.err.find('\n'), result.err.size() - 1) << result.err;
+      EXPECT_FALSE(fs::exists(out / fs::path("x") / "default")) << command;
+    }
+  }
+}
+
 TEST(EndToEnd, DirectoriesAndHugeCountsAreRefusedInOneLine) {
   TempDir dir;
   write_text(dir.file("tiny.json"), kTinyExperiment);
