@@ -46,6 +46,30 @@ void check_position_tables(const TransformerSeq2SeqImpl& model, const Seq2SeqDat
   }
 }
 
+/// Every "location" score in the resolved /model (it learns one weight vector per key position up
+/// to its max_length) must cover the keys it will see: the sources, and for the Transformer, whose
+/// decoder also attends over the targets, the targets + 1.
+void check_location_scores(const json& model, const std::string& pointer, int64_t longest_keys) {
+  if (model.is_object()) {
+    if (model.value("type", "") == "location" && model.contains("max_length") &&
+        model.at("max_length").get<int64_t>() < longest_keys)
+      throw ConfigError(pointer + "/max_length", "is " + model.at("max_length").dump() + ", but the data has " +
+                                                     std::to_string(longest_keys) + " keys to score (its longest sequence)");
+    for (const auto& item : model.items()) check_location_scores(item.value(), pointer_join(pointer, item.key()), longest_keys);
+  } else if (model.is_array()) {
+    for (size_t i = 0; i < model.size(); ++i) check_location_scores(model[i], pointer + "/" + std::to_string(i), longest_keys);
+  }
+}
+
+int64_t longest_keys(const Seq2SeqData& data, bool targets_too) {
+  int64_t longest = 0;
+  for (const auto& [split, examples] : data.splits)
+    for (const auto& example : examples)
+      longest = std::max<int64_t>({longest, static_cast<int64_t>(example.source.size()),
+                                   targets_too ? static_cast<int64_t>(example.target.size()) + 1 : 0});
+  return longest;
+}
+
 std::unique_ptr<Task> make_seq2seq_task(const Seq2SeqTaskOptions& options, const ExperimentOptions& config,
                                         const DataContext& context) {
   auto data = std::dynamic_pointer_cast<Seq2SeqData>(data_registry().create(config.data(), context));
@@ -57,7 +81,9 @@ std::unique_ptr<Task> make_seq2seq_task(const Seq2SeqTaskOptions& options, const
   if (!model)
     throw ConfigError("/model/type", "\"" + config.model().at("type").get<std::string>() +
                                          "\" is not a sequence-to-sequence model");
-  if (auto transformer = std::dynamic_pointer_cast<TransformerSeq2SeqImpl>(model)) check_position_tables(*transformer, *data);
+  const auto transformer = std::dynamic_pointer_cast<TransformerSeq2SeqImpl>(model);
+  if (transformer) check_position_tables(*transformer, *data);
+  check_location_scores(config.model(), "/model", longest_keys(*data, transformer != nullptr));
   return std::make_unique<Seq2SeqTask>(std::move(data), std::move(model), config.eval(), options);
 }
 

@@ -68,6 +68,8 @@ TEST(EndToEnd, ModelsThatCannotBeBuiltOrHoldTheDataAreRefusedAtValidateWithThePo
        "/model: cannot be built: its parameters do not fit in this machine's memory (you tried to allocate "},
       {{{"type", "transformer"}, {"dims", 16}, {"feed_forward", 16}, {"max_length", 10}},
        "/model/max_length: is 10, but test example 1 needs "},
+      {{{"type", "rnn_seq2seq"}, {"hidden", 8}, {"attention", {{"type", "global"}, {"score", {{"type", "location"}, {"max_length", 8}}}}}},
+       "/model/attention/score/max_length: is 8, but the data has 16 keys to score (its longest sequence)"},
   };
   for (const auto& [model, expected] : cases) {
     SCOPED_TRACE(expected);
