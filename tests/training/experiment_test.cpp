@@ -63,7 +63,7 @@ TEST(Experiment, UnknownRegistryName) {
 TEST(Experiment, UnknownKey) {
   EXPECT_EQ(load_error(with("/train/max_step", 3).dump()),
             "x.json: /train/max_step: unknown key; known: optimizer, schedule, batch_size, batch_tokens, max_steps, "
-            "grad_accumulation, clip_norm, eval_every, log_every, early_stopping");
+            "grad_accumulation, clip_norm, eval_every, log_every, early_stopping, non_finite");
 }
 
 TEST(Experiment, WrongType) {
