@@ -1,22 +1,40 @@
 #include "training/task_registry.h"
 
+#include <optional>
+
 #include "models/transformer_seq2seq.h"
 #include "training/classification_task.h"
 #include "training/experiment_options.h"
 #include "training/masked_lm_task.h"
+#include "training/memory_budget.h"
 #include "training/seq2seq_task.h"
 
 namespace attnlab {
 
 namespace {
 
+/// Training holds every parameter four times: weights, gradients and the optimizer's two moments.
+constexpr int64_t kTrainingCopiesOfParameters = 4;
+
 /// The model of /model, its construction errors (a check of LibTorch's, memory that cannot be
-/// had) as a ConfigError at /model: they come before any training and name the field.
+/// had) as a ConfigError at /model: they come before any training and name the field. A model
+/// whose parameters could not be trained in the memory available is refused while it is built,
+/// before its tensors are filled.
 std::shared_ptr<torch::nn::Module> build_model(const ExperimentOptions& config, const ModelDims& dims) {
+  const int64_t available = available_memory_bytes();
+  std::optional<AllocationBudget> budget;
+  if (available > 0) budget.emplace(available / kTrainingCopiesOfParameters);
   try {
     return model_registry().create(config.model(), dims);
   } catch (const ConfigError&) {
     throw;
+  } catch (const AllocationOverBudget& e) {
+    throw ConfigError("/model", "cannot be built: training it needs at least " +
+                                    format_bytes(static_cast<double>(kTrainingCopiesOfParameters * e.needed_bytes())) +
+                                    " (" + std::to_string(kTrainingCopiesOfParameters) + " x " +
+                                    format_bytes(static_cast<double>(e.needed_bytes())) +
+                                    " of parameters: weights, gradients, two optimizer moments), and this machine has " +
+                                    format_bytes(static_cast<double>(available)) + " available");
   } catch (const std::bad_alloc&) {
     throw ConfigError("/model", "cannot be built: its parameters do not fit in this machine's memory");
   } catch (const c10::Error& e) {
