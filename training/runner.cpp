@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <numeric>
+#include <set>
 
 #include "data/text_files.h"
 #include "training/atomic_file.h"
@@ -273,8 +274,36 @@ void write_comparison_table(const Experiment& experiment, const std::vector<Plan
                << "\n";
 }
 
+namespace {
+
+/// check_experiment, which trains and caches the experiment's tokenizers on the way; when the
+/// experiment is refused, what the check wrote goes too (the directories it made, the cache
+/// entries it added), so an invalid experiment leaves nothing behind.
+void check_experiment_or_leave_nothing(const Experiment& experiment, const std::string& out_dir) {
+  const fs::path cache = tokenizer_cache_of(out_dir, experiment.name);
+  fs::path first_made;  // the outermost directory on the way to the cache that does not exist yet
+  for (fs::path p = cache; !p.empty() && !fs::exists(p); p = p.parent_path()) first_made = p;
+  std::error_code ignored;
+  std::set<fs::path> cached_before;
+  if (first_made.empty())
+    for (const auto& entry : fs::directory_iterator(cache, ignored)) cached_before.insert(entry.path());
+  try {
+    check_experiment(experiment, cache.string());
+  } catch (...) {
+    if (!first_made.empty()) {
+      fs::remove_all(first_made, ignored);
+    } else {
+      for (const auto& entry : fs::directory_iterator(cache, ignored))
+        if (!cached_before.count(entry.path())) fs::remove_all(entry.path(), ignored);
+    }
+    throw;
+  }
+}
+
+}  // namespace
+
 RunStatus run_experiment(const Experiment& experiment, const RunnerOptions& options) {
-  check_experiment(experiment, tokenizer_cache_of(options.out_dir, experiment.name));
+  check_experiment_or_leave_nothing(experiment, options.out_dir);
   check_run_directories(experiment, options);
   const auto runs = plan_runs(experiment, options);
   std::vector<std::string> pending;

@@ -14,7 +14,9 @@ namespace fs = std::filesystem;
 using test_util::attnlab_cli;
 using test_util::kTinyExperiment;
 using test_util::quote;
+using test_util::read_text;
 using test_util::TempDir;
+using test_util::write_numeral_corpus;
 using test_util::write_text;
 
 /// kTinyExperiment's text with `threads: 1` replaced by `replacement` (text, so that what a JSON
@@ -65,7 +67,7 @@ TEST(EndToEnd, ModelsThatCannotBeBuiltOrHoldTheDataAreRefusedAtValidateWithThePo
       {{{"type", "transformer"}, {"dims", 16}, {"feed_forward", 16}, {"encoder_attention", {{"type", "multi_head"}, {"heads", 3}}}},
        "/model: cannot be built: multi_head: 3 heads do not divide 16 dims (variant \"default\")"},
       {{{"type", "transformer"}, {"dims", 100000}, {"feed_forward", 100000}},
-       "/model: cannot be built: its parameters do not fit in this machine's memory (you tried to allocate "},
+       "/model: cannot be built: training it needs at least "},
       {{{"type", "transformer"}, {"dims", 16}, {"feed_forward", 16}, {"max_length", 10}},
        "/model/max_length: is 10, but test example 1 needs "},
       {{{"type", "rnn_seq2seq"}, {"hidden", 8}, {"attention", {{"type", "global"}, {"score", {{"type", "location"}, {"max_length", 8}}}}}},
@@ -85,6 +87,36 @@ TEST(EndToEnd, ModelsThatCannotBeBuiltOrHoldTheDataAreRefusedAtValidateWithThePo
       EXPECT_FALSE(fs::exists(out / fs::path("x") / "default")) << command;
     }
   }
+}
+
+TEST(EndToEnd, AnExperimentRefusedAfterItsTokenizerWasTrainedLeavesNothingBehind) {
+  TempDir dir;
+  write_numeral_corpus(dir);
+  // Variant "ok" trains and caches a word tokenizer; variant "bad" then fails at validate time.
+  const json experiment = {
+      {"name", "numerals"},
+      {"data", {{"type", "parallel_text"}, {"train", dir.file("train.tsv")}, {"valid", dir.file("valid.tsv")},
+                {"test", dir.file("test.tsv")}, {"tokenizer", {{"type", "word"}}}}},
+      {"model", {{"type", "rnn_seq2seq"}, {"embedding", 8}, {"hidden", 16}}},
+      {"variants", {{"ok", json::object()},
+                    {"bad", {{"model", {{"attention", {{"type", "global"}, {"score", {{"type", "location"}, {"max_length", 2}}}}}}}}}}}};
+  write_text(dir.file("numerals.json"), experiment.dump());
+  const fs::path out = dir.file("runs");
+  auto fresh = attnlab_cli("run --out " + quote(out.string()) + " " + quote(dir.file("numerals.json")), dir);
+  EXPECT_EQ(fresh.exit_code, 2) << fresh.err;
+  EXPECT_NE(fresh.err.find("/model/attention/score/max_length: is 2"), std::string::npos) << fresh.err;
+  EXPECT_FALSE(fs::exists(out)) << "the refused experiment left " << out;
+
+  // A cache that existed before keeps its entries; only what the refused check added goes.
+  const fs::path kept = out / "numerals" / "tokenizers" / "kept";
+  fs::create_directories(kept);
+  write_text((kept / "tokenizer.json").string(), "{}");
+  auto again = attnlab_cli("run --out " + quote(out.string()) + " " + quote(dir.file("numerals.json")), dir);
+  EXPECT_EQ(again.exit_code, 2) << again.err;
+  std::vector<std::string> entries;
+  for (const auto& entry : fs::directory_iterator(out / "numerals" / "tokenizers")) entries.push_back(entry.path().filename());
+  EXPECT_EQ(entries, std::vector<std::string>{"kept"});
+  EXPECT_EQ(read_text((kept / "tokenizer.json").string()), "{}");
 }
 
 TEST(EndToEnd, DirectoriesAndHugeCountsAreRefusedInOneLine) {
