@@ -3,12 +3,13 @@
 #include <filesystem>
 #include <fstream>
 
+#include "modules/options.h"
 #include "tokenizers/utf8.h"
 
 namespace attnlab {
 
 DataFileError::DataFileError(const std::string& path, size_t line, const std::string& message)
-    : std::runtime_error(path + (line ? ":" + std::to_string(line) : std::string()) + ": " + message) {}
+    : std::runtime_error(escape_control_characters(path + (line ? ":" + std::to_string(line) : std::string()) + ": " + message)) {}
 
 namespace {
 

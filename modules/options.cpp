@@ -1,5 +1,7 @@
 #include "modules/options.h"
 
+#include <cstdio>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -9,10 +11,28 @@
 
 namespace attnlab {
 
+std::string escape_control_characters(const std::string& text) {
+  std::string line;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '\n') line += "\\n";
+    else if (c == '\r') line += "\\r";
+    else if (c == '\t') line += "\\t";
+    else if (byte < 0x20 || byte == 0x7f) {
+      char escaped[5];
+      std::snprintf(escaped, sizeof escaped, "\\x%02x", byte);
+      line += escaped;
+    } else {
+      line += c;
+    }
+  }
+  return line;
+}
+
 ConfigError::ConfigError(std::string pointer, const std::string& message)
-    : std::runtime_error((pointer.empty() ? std::string("(top level)") : pointer) + ": " + message),
-      pointer_(std::move(pointer)),
-      message_(message) {}
+    : std::runtime_error(escape_control_characters((pointer.empty() ? std::string("(top level)") : pointer) + ": " + message)),
+      pointer_(escape_control_characters(pointer)),
+      message_(escape_control_characters(message)) {}
 
 std::string format_number(double value) {
   std::ostringstream out;
@@ -49,7 +69,12 @@ std::string join(const std::vector<std::string>& items, const std::string& separ
 
 std::string error_message(const std::exception& error) {
   if (const auto* torch_error = dynamic_cast<const c10::Error*>(&error)) return torch_error->what_without_backtrace();
-  return error.what();
+  const std::string what = error.what();
+  // nlohmann's messages start with a tag, "[json.exception.parse_error.101] ": keep what follows.
+  const auto end = what.find("] ");
+  if (dynamic_cast<const json::exception*>(&error) && what.rfind("[json.exception", 0) == 0 && end != std::string::npos)
+    return what.substr(end + 2);
+  return what;
 }
 
 std::string json_type_name(const json& value) {

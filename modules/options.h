@@ -25,7 +25,11 @@ namespace attnlab {
 
 using json = nlohmann::ordered_json;  // keeps keys in the order written: files, variants, resolved configs
 
-/// A bad value in a config, located by the JSON pointer of the field.
+/// `text` with its control characters escaped ("\n", "\x1b"): a message that quotes input stays
+/// one line and cannot move a terminal's cursor.
+std::string escape_control_characters(const std::string& text);
+
+/// A bad value in a config, located by the JSON pointer of the field (both control-escaped).
 class ConfigError : public std::runtime_error {
  public:
   ConfigError(std::string pointer, const std::string& message);
@@ -72,7 +76,8 @@ Check<std::vector<int64_t>> each_at_least(int64_t min, size_t min_count = 1);
 std::string json_type_name(const json& value);
 /// "a, b, c".
 std::string join(const std::vector<std::string>& items, const std::string& separator = ", ");
-/// An exception's message without LibTorch's backtrace: one line for the user.
+/// An exception's message without LibTorch's backtrace or nlohmann's "[json.exception...]" tag: one
+/// line for the user.
 std::string error_message(const std::exception& error);
 /// Appends a key to a JSON pointer, escaping '~' and '/' as RFC 6901 says.
 std::string pointer_join(const std::string& pointer, const std::string& key);

@@ -8,12 +8,6 @@ namespace attnlab {
 
 namespace {
 
-/// nlohmann's messages start with "[json.exception.parse_error.101] "; keep what follows.
-std::string without_exception_tag(const std::string& what) {
-  const auto end = what.find("] ");
-  return what.rfind("[json.exception", 0) == 0 && end != std::string::npos ? what.substr(end + 2) : what;
-}
-
 /// Where the parser is: the open objects and arrays, the last key of each object, the number of
 /// elements each array holds so far.
 class Position {
@@ -72,9 +66,9 @@ json parse_strict_json(std::istream& text) {
   try {
     return json::parse(text, track);
   } catch (const json::out_of_range& e) {  // 406: a number that overflows a double
-    throw ConfigError(position.pointer(), without_exception_tag(e.what()));
+    throw ConfigError(position.pointer(), error_message(e));
   } catch (const json::exception& e) {
-    throw JsonSyntaxError(without_exception_tag(e.what()));
+    throw JsonSyntaxError(error_message(e));
   }
 }
 

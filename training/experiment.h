@@ -15,7 +15,7 @@ namespace attnlab {
 /// A problem with an experiment file or a command line's overrides: one line, ready to print.
 class ExperimentError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit ExperimentError(const std::string& message) : std::runtime_error(escape_control_characters(message)) {}
 };
 
 struct ExperimentOverrides {

@@ -101,5 +101,27 @@ TEST(Registry, OptionsOfTheTypeAreCheckedStrictly) {
   }
 }
 
+TEST(ErrorMessages, ControlCharactersOfTheInputAreEscapedSoTheLineStaysOne) {
+  EXPECT_EQ(escape_control_characters("a\nb\r\tc\x1b[2J\x7f é"), "a\\nb\\r\\tc\\x1b[2J\\x7f é");
+  const ConfigError error("/variants/x\ny", "unknown key");
+  EXPECT_STREQ(error.what(), "/variants/x\\ny: unknown key");
+  EXPECT_EQ(error.pointer(), "/variants/x\\ny");
+}
+
+TEST(ErrorMessages, NlohmannsTagIsLeftOut) {
+  try {
+    json::parse("{").at("x");
+    FAIL();
+  } catch (const json::exception& e) {
+    EXPECT_EQ(error_message(e).rfind("parse error at line 1, column 2: syntax error", 0), 0u) << error_message(e);
+  }
+  try {
+    json::object().at("x");
+    FAIL();
+  } catch (const json::exception& e) {
+    EXPECT_EQ(error_message(e), "key 'x' not found");
+  }
+}
+
 }  // namespace
 }  // namespace attnlab
