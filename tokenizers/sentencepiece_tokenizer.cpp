@@ -54,16 +54,17 @@ std::string sentencepiece_service_path() {
   return ATTNLAB_SENTENCEPIECE_SERVICE;
 }
 
-SentencePieceTokenizer::SentencePieceTokenizer(std::string model, const std::string& origin) : model_(std::move(model)) {
+SentencePieceTokenizer::SentencePieceTokenizer(std::string model, const std::string& origin)
+    : model_(std::move(model)), origin_(origin) {
   {
     TemporaryFile file;  // the helper reads the model once, at its start
     write_binary_file(file.path(), model_);
     service_ = std::make_unique<LineProcess>(std::vector<std::string>{sentencepiece_service_path(), "serve", file.path()});
-    const std::string header = service_->read_line();
-    if (header.rfind("ok ", 0) != 0)
+    const std::string header = read_answer();
+    const std::string size = header.substr(std::min<size_t>(3, header.size()));
+    if (header.rfind("ok ", 0) != 0 || size.empty() || size.size() > 9 || size.find_first_not_of("0123456789") != std::string::npos)
       throw std::runtime_error(origin + ": " + (header.rfind("! ", 0) == 0 ? header.substr(2) : header));
-    const int64_t size = std::stoll(header.substr(3));
-    for (int64_t id = 0; id < size; ++id) pieces_.push_back(service_->read_line());
+    for (int64_t id = 0; id < std::stoll(size); ++id) pieces_.push_back(read_answer());
   }
   for (int64_t id = 0; id < kNumSpecialTokens; ++id)
     if (static_cast<int64_t>(pieces_.size()) <= id || pieces_[static_cast<size_t>(id)] != kSpecialTokenNames[id])
@@ -96,9 +97,21 @@ std::shared_ptr<SentencePieceTokenizer> SentencePieceTokenizer::load(const std::
   return std::shared_ptr<SentencePieceTokenizer>(new SentencePieceTokenizer(read_binary_file(model_path), model_path));
 }
 
+std::string SentencePieceTokenizer::read_answer() const {
+  try {
+    return service_->read_line();
+  } catch (const std::runtime_error& e) {  // the helper died: name the model it serves
+    throw std::runtime_error(origin_ + ": " + e.what());
+  }
+}
+
 std::string SentencePieceTokenizer::ask(const std::string& request) const {
-  service_->write_line(request);
-  std::string answer = service_->read_line();
+  try {
+    service_->write_line(request);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(origin_ + ": " + e.what());
+  }
+  std::string answer = read_answer();
   if (answer.rfind("! ", 0) == 0) throw std::runtime_error("sentencepiece: " + answer.substr(2));
   return answer;
 }

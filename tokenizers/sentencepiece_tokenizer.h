@@ -70,8 +70,11 @@ class SentencePieceTokenizer : public Tokenizer {
   SentencePieceTokenizer(std::string model, const std::string& origin);
   /// One request to the helper and its answer; throws std::runtime_error on an error answer.
   std::string ask(const std::string& request) const;
+  /// The helper's next line; throws std::runtime_error naming the model if the helper stopped.
+  std::string read_answer() const;
 
   std::string model_;
+  std::string origin_;  // the model file, or "sentencepiece" for a model trained here
   std::vector<std::string> pieces_;  // by id
   std::unordered_map<std::string, int64_t> ids_;
   std::unique_ptr<LineProcess> service_;

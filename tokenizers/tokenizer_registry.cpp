@@ -3,10 +3,12 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <unordered_set>
 
 #include "modules/strict_json.h"
 #include "tokenizers/binary_file.h"
 #include "tokenizers/sentencepiece_tokenizer.h"
+#include "tokenizers/special_tokens.h"
 #include "tokenizers/symbol_tokenizer.h"
 #include "tokenizers/vocabulary_tokenizer.h"
 
@@ -51,6 +53,19 @@ std::string kind_of(const Tokenizer& tokenizer, const json& spec) {
   if (dynamic_cast<const WordTokenizer*>(&tokenizer)) return "word";
   if (dynamic_cast<const CharTokenizer*>(&tokenizer)) return "char";
   return spec.at("type").get<std::string>();
+}
+
+/// A saved vocabulary holds each piece once, none empty and none a special token's name (piece()
+/// and piece_id() are each other's inverse); otherwise it is refused naming its first bad entry.
+std::vector<std::string> checked_vocabulary(std::vector<std::string> pieces, const std::string& path) {
+  std::unordered_set<std::string> seen(kSpecialTokenNames.begin(), kSpecialTokenNames.end());
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    if (!pieces[i].empty() && seen.insert(pieces[i]).second) continue;
+    const std::string quoted = json(pieces[i]).dump(-1, ' ', false, json::error_handler_t::replace);
+    throw std::runtime_error(path + ": /vocabulary/" + std::to_string(i) + ": " + quoted +
+                             (pieces[i].empty() ? " is empty" : " is there twice (or is a special token's name)"));
+  }
+  return pieces;
 }
 
 }  // namespace
@@ -111,17 +126,21 @@ std::shared_ptr<Tokenizer> load_tokenizer(const std::string& directory) {
     } else if (type == "word" || type == "char") {
       auto vocabulary = type == "word" ? std::shared_ptr<VocabularyTokenizer>(std::make_shared<WordTokenizer>())
                                        : std::shared_ptr<VocabularyTokenizer>(std::make_shared<CharTokenizer>());
-      vocabulary->set_learned_pieces(saved.at("vocabulary").get<std::vector<std::string>>());
+      vocabulary->set_learned_pieces(checked_vocabulary(saved.at("vocabulary").get<std::vector<std::string>>(), path));
       tokenizer = vocabulary;
-    } else {
+    } else if (type == "symbols" && spec.at("type") == "symbols") {  // the one kind made without texts
       tokenizer = tokenizer_registry().create(tokenizer_registry().resolve(spec, ""), Texts{});
+    } else {
+      throw std::runtime_error(path + ": unknown tokenizer kind " +
+                               escape_control_characters(json(type).dump(-1, ' ', false, json::error_handler_t::replace)) +
+                               " (a \"symbols\" spec: kind symbols); known: sentencepiece, word, char, symbols");
     }
     if (tokenizer->vocab_size() != saved.at("vocab_size").get<int64_t>())
       throw std::runtime_error(path + ": vocab_size " + std::to_string(saved.at("vocab_size").get<int64_t>()) +
                                " but the tokenizer has " + std::to_string(tokenizer->vocab_size()));
     return tokenizer;
   } catch (const json::exception& e) {
-    throw std::runtime_error(path + ": " + e.what());
+    throw std::runtime_error(path + ": " + error_message(e));
   } catch (const ConfigError& e) {
     throw std::runtime_error(path + ": " + e.what());
   }

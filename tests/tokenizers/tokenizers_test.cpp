@@ -147,5 +147,32 @@ TEST(Tokenizers, SavedTokenizersLoadAndEncodeTheSame) {
   }
 }
 
+/// load_tokenizer's error for a tokenizer.json of `text`, or "" when it loads.
+std::string load_error(const std::string& text) {
+  TempDir dir;
+  write_text(dir.file("tokenizer.json"), text);
+  try {
+    load_tokenizer(dir.path().string());
+  } catch (const std::runtime_error& e) {
+    const std::string message = e.what();
+    return message.substr(message.find("tokenizer.json: ") + 16);  // without the temporary path
+  }
+  return "";
+}
+
+TEST(Tokenizers, SavedFilesThatWouldNotReadBackAreRefusedNamingTheEntry) {
+  // Found by tools/fuzz.sh tokenizer (tests/fuzz/regressions/tokenizer).
+  const std::string word = R"({"spec": {"type": "word"}, "kind": "word", "vocab_size": 9, "vocabulary": )";
+  EXPECT_EQ(load_error(word + R"(["a", "b"]})"), "");
+  EXPECT_EQ(load_error(word + R"(["a", "a"]})"), "/vocabulary/1: \"a\" is there twice (or is a special token's name)");
+  EXPECT_EQ(load_error(word + R"(["[MASK]", "b"]})"),
+            "/vocabulary/0: \"[MASK]\" is there twice (or is a special token's name)");
+  EXPECT_EQ(load_error(word + R"(["a", ""]})"), "/vocabulary/1: \"\" is empty");
+  EXPECT_EQ(load_error(R"({"spec": {"type": "word"}, "kind": "word", "vocabulary": []})"), "key 'vocab_size' not found");
+  EXPECT_EQ(load_error(R"({"spec": {"type": "sentencepiece"}, "kind": "symbol\ns", "vocab_size": 9})"),
+            "unknown tokenizer kind \"symbol\\ns\" (a \"symbols\" spec: kind symbols); known: sentencepiece, word, "
+            "char, symbols");
+}
+
 }  // namespace
 }  // namespace attnlab
