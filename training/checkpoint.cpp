@@ -1,6 +1,10 @@
 #include "training/checkpoint.h"
 
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "modules/options.h"
@@ -10,7 +14,8 @@ namespace attnlab {
 
 namespace {
 
-constexpr int kManifestFormat = 1;
+// 1: a LibTorch archive of "manifest" + "payload" records; 2: attnlab's own container (checkpoint.h).
+constexpr int kFormat = 2;
 
 void write_int(torch::serialize::OutputArchive& archive, const std::string& key, int64_t value) {
   archive.write(key, torch::tensor(value, torch::kLong));
@@ -29,11 +34,10 @@ double read_real(torch::serialize::InputArchive& archive, const std::string& key
   return t.item<double>();
 }
 
-/// The first line of a reader's complaint about damaged bytes, which it may quote: no control or
-/// non-ASCII bytes, no nlohmann tag, at most 160 characters.
+/// The first line of a reader's complaint (error_message) about damaged bytes, which it may
+/// quote: no control or non-ASCII bytes, at most 160 characters.
 std::string complaint(const std::string& text) {
   std::string line = text.substr(0, text.find('\n'));
-  if (line.rfind("[json.exception", 0) == 0 && line.find("] ") != std::string::npos) line = line.substr(line.find("] ") + 2);
   for (char& c : line)
     if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
   return line.size() > 160 ? line.substr(0, 157) + "..." : line;
@@ -81,14 +85,42 @@ std::optional<std::string> first_mismatch(torch::nn::Module& model, const json& 
   return std::nullopt;
 }
 
-/// A checkpoint file opened and verified: its manifest (null for a file written before
-/// manifests) and its payload archive.
+/// A checkpoint file opened and verified: its manifest (null for a file of LibTorch's format
+/// without one) and its payload archive.
 struct OpenedCheckpoint {
   json manifest;
   torch::serialize::InputArchive payload;
 };
 
-OpenedCheckpoint open_checkpoint(const std::string& path) {
+constexpr const char* kHeaderMagic = "attnlab checkpoint";
+constexpr const char* kTrustOldCheckpoints = "ATTNLAB_TRUST_OLD_CHECKPOINTS";
+
+/// 16 hex digits as a number; nullopt for anything else.
+std::optional<uint64_t> parse_hex64(const std::string& text) {
+  if (text.size() != 16 || text.find_first_not_of("0123456789abcdef") != std::string::npos) return std::nullopt;
+  return std::stoull(text, nullptr, 16);
+}
+
+/// The manifest's fields have the types load_checkpoint reads them as.
+void check_manifest_fields(const json& manifest) {
+  if (!manifest.is_object()) throw std::runtime_error("manifest: not an object");
+  for (const char* key : {"payload_bytes", "checksum", "config_hash", "model"})
+    if (!manifest.contains(key)) throw std::runtime_error(std::string("manifest: no \"") + key + "\"");
+  if (!manifest["payload_bytes"].is_number_unsigned()) throw std::runtime_error("manifest: bad payload_bytes");
+  if (!manifest["checksum"].is_string() || !manifest["config_hash"].is_string() || !manifest["model"].is_array())
+    throw std::runtime_error("manifest: bad checksum, config_hash or model");
+  for (const auto& tensor : manifest["model"]) {
+    const bool whole = tensor.is_object() && tensor.contains("name") && tensor["name"].is_string() &&
+                       tensor.contains("dtype") && tensor["dtype"].is_string() && tensor.contains("shape") &&
+                       tensor["shape"].is_array();
+    if (!whole) throw std::runtime_error("manifest: a model tensor without name, shape or dtype");
+    for (const auto& size : tensor["shape"])
+      if (!size.is_number_unsigned()) throw std::runtime_error("manifest: a shape of other than sizes");
+  }
+}
+
+/// A file of earlier attnlab versions: a LibTorch archive, read by LibTorch as it is.
+OpenedCheckpoint open_libtorch_checkpoint(const std::string& path) {
   auto damaged = [&](const std::string& why) { return CheckpointError(path + ": damaged checkpoint: " + why, true); };
   torch::serialize::InputArchive file;
   try {
@@ -105,12 +137,9 @@ OpenedCheckpoint open_checkpoint(const std::string& path) {
   torch::Tensor bytes;
   try {
     opened.manifest = json::parse(manifest_text.toStringRef());
+    check_manifest_fields(opened.manifest);
     if (!file.try_read("payload", bytes) || bytes.scalar_type() != torch::kByte || bytes.dim() != 1)
       throw std::runtime_error("no payload record");
-    if (opened.manifest.at("format").get<int>() > kManifestFormat)
-      throw CheckpointError(path + ": written by a newer attnlab (checkpoint format " +
-                                opened.manifest.at("format").dump() + ")",
-                            false);
     const auto size = opened.manifest.at("payload_bytes").get<int64_t>();
     if (bytes.numel() != size)
       throw std::runtime_error("payload of " + std::to_string(bytes.numel()) + " bytes, " + std::to_string(size) +
@@ -119,17 +148,75 @@ OpenedCheckpoint open_checkpoint(const std::string& path) {
     const std::string found = content_hash(bytes.data_ptr(), static_cast<size_t>(bytes.numel()));
     if (found != written) throw std::runtime_error("checksum " + found + ", " + written + " written");
     opened.payload.load_from(static_cast<const char*>(bytes.data_ptr()), static_cast<size_t>(bytes.numel()));
-  } catch (const CheckpointError&) {
-    throw;
   } catch (const std::exception& e) {
     throw damaged(complaint(error_message(e)));
   }
   return opened;
 }
 
+OpenedCheckpoint open_checkpoint(const std::string& path) {
+  auto damaged = [&](const std::string& why) { return CheckpointError(path + ": damaged checkpoint: " + why, true); };
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) throw CheckpointError(path + ": is a directory, not a checkpoint", false);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw damaged("cannot be read");
+  const std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (file.rfind("PK\x03\x04", 0) == 0) {  // a zip file: LibTorch's archive, as earlier attnlab versions wrote
+    const char* trusted = std::getenv(kTrustOldCheckpoints);
+    if (trusted && std::string(trusted) == "1") return open_libtorch_checkpoint(path);
+    throw CheckpointError(path + ": a checkpoint of an earlier attnlab version, which LibTorch reads unchecked (it crashes "
+                                 "on damaged files); if you trust this file, set " + kTrustOldCheckpoints + "=1",
+                          false);
+  }
+
+  // Header line: magic, format, manifest checksum.
+  const auto header_end = file.find('\n');
+  const auto manifest_end = header_end == std::string::npos ? header_end : file.find('\n', header_end + 1);
+  if (file.rfind(std::string(kHeaderMagic) + " ", 0) != 0 || manifest_end == std::string::npos)
+    throw damaged("not an attnlab checkpoint (no header)");
+  std::istringstream header(file.substr(strlen(kHeaderMagic), header_end - strlen(kHeaderMagic)));
+  std::string format_text, checksum_text, rest;
+  header >> format_text >> checksum_text >> rest;
+  if (format_text.empty() || format_text.size() > 9 || format_text.find_first_not_of("0123456789") != std::string::npos ||
+      !rest.empty())
+    throw damaged("not an attnlab checkpoint (bad header)");
+  if (std::stoi(format_text) > kFormat)
+    throw CheckpointError(path + ": written by a newer attnlab (checkpoint format " + format_text + ")", false);
+  const auto manifest_checksum = parse_hex64(checksum_text);
+  if (std::stoi(format_text) != kFormat || !manifest_checksum) throw damaged("not an attnlab checkpoint (bad header)");
+
+  const char* manifest_text = file.data() + header_end + 1;
+  const size_t manifest_size = manifest_end - header_end - 1;
+  if (content_checksum(manifest_text, manifest_size) != *manifest_checksum) throw damaged("manifest checksum");
+  OpenedCheckpoint opened;
+  try {
+    opened.manifest = json::parse(manifest_text, manifest_text + manifest_size);
+    check_manifest_fields(opened.manifest);
+  } catch (const std::exception& e) {
+    throw damaged(complaint(error_message(e)));
+  }
+  const char* payload = file.data() + manifest_end + 1;
+  const size_t payload_size = file.size() - manifest_end - 1;
+  const auto written_size = opened.manifest["payload_bytes"].get<uint64_t>();
+  if (payload_size != written_size)
+    throw damaged("payload of " + std::to_string(payload_size) + " bytes, " + std::to_string(written_size) +
+                  " written (truncated?)");
+  const auto written_checksum = parse_hex64(opened.manifest["checksum"].get<std::string>());
+  const uint64_t found_checksum = content_checksum(payload, payload_size);
+  if (!written_checksum || found_checksum != *written_checksum)
+    throw damaged("checksum " + content_hash(payload, payload_size) + ", " +
+                  complaint(opened.manifest["checksum"].get<std::string>()) + " written");
+  try {
+    opened.payload.load_from(payload, payload_size);
+  } catch (const std::exception& e) {
+    throw damaged("payload cannot be read (" + complaint(error_message(e)) + ")");
+  }
+  return opened;
+}
+
 }  // namespace
 
-std::string content_hash(const void* data, size_t size) {
+uint64_t content_checksum(const void* data, size_t size) {
   // Words mixed in one at a time by bijective steps (xor, odd multiply, rotate): any change to
   // one word changes the result. Then the tail bytes and the length.
   constexpr uint64_t kPrime = 0x9E3779B97F4A7C15ull;
@@ -145,8 +232,12 @@ std::string content_hash(const void* data, size_t size) {
   for (; i < size; ++i) h = (h ^ bytes[i]) * kPrime;
   h = (h ^ size) * kPrime;
   h ^= h >> 32;
+  return h;
+}
+
+std::string content_hash(const void* data, size_t size) {
   char text[17];
-  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(h));
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(content_checksum(data, size)));
   return text;
 }
 
@@ -179,18 +270,14 @@ void save_checkpoint(const std::string& path, torch::nn::Module& model, const to
   std::ostringstream buffer;
   payload.save_to(buffer);
   const std::string bytes = buffer.str();
-  const json manifest = {{"format", kManifestFormat},
-                         {"payload_bytes", bytes.size()},
-                         {"checksum", content_hash(bytes.data(), bytes.size())},
-                         {"config_hash", config_hash},
-                         {"model", describe_model(model)}};
-  torch::serialize::OutputArchive file;
-  file.write("manifest", c10::IValue(manifest.dump()));
-  file.write("payload", torch::from_blob(const_cast<char*>(bytes.data()), {static_cast<int64_t>(bytes.size())},
-                                         torch::kByte));
-  const std::string temporary = temporary_path(path);
-  file.save_to(temporary);
-  commit_file(temporary, path);
+  const std::string manifest = json{{"payload_bytes", bytes.size()},
+                                    {"checksum", content_hash(bytes.data(), bytes.size())},
+                                    {"config_hash", config_hash},
+                                    {"model", describe_model(model)}}
+                                   .dump();
+  const std::string header = std::string(kHeaderMagic) + " " + std::to_string(kFormat) + " " +
+                             content_hash(manifest.data(), manifest.size()) + "\n";
+  write_file_atomically(path, header + manifest + "\n" + bytes);
 }
 
 torch::serialize::InputArchive read_checkpoint_payload(const std::string& path) {
@@ -202,8 +289,15 @@ void load_checkpoint(const std::string& path, torch::nn::Module& model, torch::o
   auto opened = open_checkpoint(path);
   auto misfit = [&](const std::string& why) { return CheckpointError(path + ": " + why, false); };
   if (!opened.manifest.is_null()) {
-    if (auto mismatch = first_mismatch(model, opened.manifest.at("model"))) throw misfit(*mismatch);
-    const auto written = opened.manifest.value("config_hash", std::string());
+    std::optional<std::string> mismatch;
+    std::string written;
+    try {  // the manifest is not under the checksum: its fields may be anything
+      mismatch = first_mismatch(model, opened.manifest.at("model"));
+      written = opened.manifest.value("config_hash", std::string());
+    } catch (const json::exception& e) {
+      throw CheckpointError(path + ": damaged checkpoint: manifest: " + complaint(error_message(e)), true);
+    }
+    if (mismatch) throw misfit(*mismatch);
     if (!config_hash.empty() && !written.empty() && written != config_hash)
       throw misfit("written by a run of another config (config hash " + written + ", this run's " + config_hash + ")");
   }

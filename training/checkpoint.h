@@ -4,13 +4,20 @@
 // continues exactly. Written to a temporary file and renamed, so a checkpoint on disk
 // is always whole.
 //
-// A checkpoint proves itself: the file is a LibTorch archive of two records, "payload" (the
-// archive of model, optimizer and trainer state, as bytes) and "manifest" (JSON text: the
-// payload's size and checksum, the name, shape and type of every model tensor, and the hash
-// of the run's config). Loading checks the checksum first (flipped bytes: "damaged"), then
-// the model's tensors against the manifest (a checkpoint of another model: the first
-// mismatching tensor), then the config hash when the caller gives one — before anything is
-// copied into the model. Checkpoints written before the manifest load unchecked.
+// A checkpoint proves itself. The file is attnlab's own container, read by attnlab alone until
+// every byte is verified, because LibTorch's archive reader is not safe on damaged input (a
+// fuzzer crashed it, SEGV in its TorchScript type parser):
+//   attnlab checkpoint 2 <manifest checksum, 16 hex digits>\n
+//   <manifest: JSON on one line>\n
+//   <payload: the LibTorch archive of model, optimizer and trainer state>
+// The manifest holds the payload's size and checksum, the name, shape and type of every model
+// tensor and the hash of the run's config. Loading checks the header, the manifest's checksum and
+// the payload's size and checksum (any flipped byte: "damaged"), then the model's tensors against
+// the manifest (a checkpoint of another model: the first mismatching tensor), then the config
+// hash when the caller gives one — before LibTorch reads anything and before anything is copied
+// into the model. Files of earlier attnlab versions are LibTorch archives ("PK" zip files: a
+// "manifest" + "payload" pair, or the payload alone): refused, unless the environment says
+// ATTNLAB_TRUST_OLD_CHECKPOINTS=1; then LibTorch reads them as they are.
 
 #include <optional>
 #include <stdexcept>
@@ -59,7 +66,9 @@ void load_checkpoint(const std::string& path, torch::nn::Module& model, torch::o
 /// readers that take part of a model. Throws CheckpointError if damaged.
 torch::serialize::InputArchive read_checkpoint_payload(const std::string& path);
 
-/// 64-bit checksum of `size` bytes, as 16 hex digits (not cryptographic: it detects damage).
+/// 64-bit checksum of `size` bytes (not cryptographic: it detects damage).
+uint64_t content_checksum(const void* data, size_t size);
+/// content_checksum as 16 hex digits.
 std::string content_hash(const void* data, size_t size);
 
 }  // namespace attnlab
