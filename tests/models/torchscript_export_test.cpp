@@ -123,11 +123,6 @@ std::vector<SourceBatch> source_batches() {
           {random_tokens({7, 2, 5}, 7), torch::tensor(std::vector<int64_t>{7, 2, 5})}};
 }
 
-std::vector<torch::Tensor> tensors_of(const c10::IValue& list) {
-  auto tensors = list.toTensorList();
-  return {tensors.begin(), tensors.end()};
-}
-
 void check_seq2seq(Seq2SeqModelImpl& model, torch::jit::Module& exported) {
   torch::NoGradGuard no_grad;
   for (const auto& batch : source_batches()) {
