@@ -280,6 +280,13 @@ void save_checkpoint(const std::string& path, torch::nn::Module& model, const to
   write_file_atomically(path, header + manifest + "\n" + bytes);
 }
 
+bool is_attnlab_checkpoint(const std::string& path) {
+  const std::string magic = std::string(kHeaderMagic) + " ";
+  std::string start(magic.size(), '\0');
+  std::ifstream in(path, std::ios::binary);
+  return in.read(start.data(), static_cast<std::streamsize>(start.size())) && start == magic;
+}
+
 torch::serialize::InputArchive read_checkpoint_payload(const std::string& path) {
   return std::move(open_checkpoint(path).payload);
 }

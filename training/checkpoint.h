@@ -66,6 +66,9 @@ void load_checkpoint(const std::string& path, torch::nn::Module& model, torch::o
 /// readers that take part of a model. Throws CheckpointError if damaged.
 torch::serialize::InputArchive read_checkpoint_payload(const std::string& path);
 
+/// Whether `path` starts as a checkpoint of save_checkpoint's does (its header's magic).
+bool is_attnlab_checkpoint(const std::string& path);
+
 /// 64-bit checksum of `size` bytes (not cryptographic: it detects damage).
 uint64_t content_checksum(const void* data, size_t size);
 /// content_checksum as 16 hex digits.

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "models/torchscript_export.h"
+#include "training/checkpoint.h"
 #include "training/classification_task.h"
 #include "training/experiment.h"
 #include "training/runner.h"
@@ -132,6 +133,8 @@ void export_run(const std::string& run_dir, const std::string& checkpoint, const
 
 ExportedRun load_exported_run(const std::string& path) {
   if (!fs::is_regular_file(path)) throw ExperimentError(path + ": no such file");
+  if (is_attnlab_checkpoint(path))
+    throw ExperimentError(path + ": a checkpoint, not an export (make one from its run directory with `attnlab export`)");
   torch::jit::ExtraFilesMap extra{{"attnlab.json", ""}, {"config.json", ""}, {"tokenizer.json", ""},
                                   {"tokenizer.model", ""}, {"labels.json", ""}};
   ExportedRun run;

@@ -124,8 +124,8 @@ TEST(EndToEnd, ExportedTranslatorsTranslateAsTheirRunsInCppAndPython) {
   EXPECT_EQ(lines(not_an_export.err), 1) << not_an_export.err;
   auto checkpoint = attnlab_cli("translate --model " + quote(run + "/checkpoints/best.pt"), dir, dir.file("sources.txt"));
   EXPECT_EQ(checkpoint.exit_code, 2);
-  EXPECT_EQ(checkpoint.err, run + "/checkpoints/best.pt: not an attnlab export (it has no attnlab.json; make one with "
-                                  "`attnlab export`)\n");
+  EXPECT_EQ(checkpoint.err, run + "/checkpoints/best.pt: a checkpoint, not an export (make one from its run directory "
+                                  "with `attnlab export`)\n");
   json newer = manifest;
   newer["format_version"] = 2;
   extra["attnlab.json"] = newer.dump();
