@@ -6,8 +6,8 @@
 # The corpus grows in build-fuzz/corpus/TARGET (kept between runs), starting from the target's
 # built-in seeds and the repository's own files of that kind. A crashing input is written to
 # build-fuzz/findings/TARGET/; once it is fixed, copy it to tests/fuzz/regressions/TARGET/ so the
-# normal suite replays it (Fuzz.RegressionsAndSeeds). Installs Debian's clang and libFuzzer
-# runtime on first use (not part of tools/setup.sh: the test suite does not need them).
+# normal suite replays it (the Fuzz.* tests). Installs Debian's clang and libFuzzer runtime on
+# first use (tools/setup.sh does not by default: the test suite does not need them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,20 +17,7 @@ target=$1
 seconds=${2:-600}
 [[ "$seconds" =~ ^[0-9]+$ ]] || usage
 
-bash tools/setup.sh 2>/dev/null
-fuzz_packages=(clang libclang-rt-14-dev)
-missing=()
-for p in "${fuzz_packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  echo "fuzz: installing ${missing[*]}" >&2
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq
-  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+bash tools/setup.sh clang libclang-rt-14-dev
 
 build=build-fuzz
 if [ ! -f "$build/build.ninja" ]; then

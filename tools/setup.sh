@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs, from Debian packages only, what attnlab needs to build and run, and
 # checks that LibTorch will use OpenBLAS. Idempotent: installs only what is missing.
+# Packages given as arguments are installed too (tools/fuzz.sh: clang and libFuzzer's runtime).
 set -euo pipefail
 
 packages=(cmake ninja-build g++ libtorch-dev libsentencepiece-dev sentencepiece
           nlohmann-json3-dev libcxxopts-dev libgtest-dev libopenblas0-openmp ccache python3
           python3-torch python3-sentencepiece
-          chromium python3-pil)  # chromium, python3-pil: the report is checked in a headless browser
+          chromium python3-pil  # chromium, python3-pil: the report is checked in a headless browser
+          "$@")
 
 missing=()
 for p in "${packages[@]}"; do
