@@ -187,7 +187,8 @@ OpenedCheckpoint open_checkpoint(const std::string& path) {
 
   const char* manifest_text = file.data() + header_end + 1;
   const size_t manifest_size = manifest_end - header_end - 1;
-  if (content_checksum(manifest_text, manifest_size) != *manifest_checksum) throw damaged("the manifest does not match its checksum");
+  if (content_checksum(manifest_text, manifest_size) != *manifest_checksum)
+    throw damaged("the manifest does not match its checksum");
   OpenedCheckpoint opened;
   try {
     opened.manifest = json::parse(manifest_text, manifest_text + manifest_size);
