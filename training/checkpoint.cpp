@@ -297,15 +297,9 @@ void load_checkpoint(const std::string& path, torch::nn::Module& model, torch::o
   auto opened = open_checkpoint(path);
   auto misfit = [&](const std::string& why) { return CheckpointError(path + ": " + why, false); };
   if (!opened.manifest.is_null()) {
-    std::optional<std::string> mismatch;
-    std::string written;
-    try {  // the manifest is not under the checksum: its fields may be anything
-      mismatch = first_mismatch(model, opened.manifest.at("model"));
-      written = opened.manifest.value("config_hash", std::string());
-    } catch (const json::exception& e) {
-      throw CheckpointError(path + ": damaged checkpoint: manifest: " + complaint(error_message(e)), true);
-    }
-    if (mismatch) throw misfit(*mismatch);
+    // open_checkpoint checked the manifest's fields (check_manifest_fields): these reads cannot throw.
+    if (auto mismatch = first_mismatch(model, opened.manifest.at("model"))) throw misfit(*mismatch);
+    const auto written = opened.manifest.at("config_hash").get<std::string>();
     if (!config_hash.empty() && !written.empty() && written != config_hash)
       throw misfit("written by a run of another config (config hash " + written + ", this run's " + config_hash + ")");
   }
