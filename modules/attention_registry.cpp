@@ -1,10 +1,6 @@
 #include "modules/attention_registry.h"
 
 #include "modules/scoped_attention.h"
-#include "modules/scopes/global.h"
-#include "modules/scopes/hard.h"
-#include "modules/scopes/local.h"
-#include "modules/scores/additive.h"
 
 namespace attnlab {
 
@@ -12,68 +8,83 @@ namespace {
 
 using Product = std::shared_ptr<AttentionImpl>;
 
-/// A single-head entry: the spec's score under the scope `make_scope(scope options, dims)` makes.
-template <class ScopeOptions, class MakeScope>
-AttentionRegistry::Entry single_head_entry(const char* name, const char* description, ScopeOptions scope_defaults,
-                                           MakeScope make_scope) {
-  SingleHeadOptions<ScopeOptions> defaults{json{{"type", "dot"}}, scope_defaults};
-  return options_entry<Product, AttentionDims>(
-      name, description, defaults, [make_scope](const SingleHeadOptions<ScopeOptions>& o, AttentionDims dims) -> Product {
-        return std::make_shared<ScopedAttentionImpl>(
-            score_registry().create(o.score, ScoreDims{dims.query_dim, dims.key_dim}),
-            make_scope(o.scope, ScopeDims{dims.query_dim}));
-      });
+/// The score a single-head attention uses when its spec names none.
+const json kDefaultScore = json{{"type", "dot"}};
+
+/// Options a single-head attention reads itself: its score. Its scope reads the rest.
+struct ScoreChoice {
+  /// A score from the score registry ("dot", "general", {"type": "additive", "hidden": 64}, ...).
+  json score = kDefaultScore;
+};
+template <class Fields>
+void visit_fields(Fields& f, ScoreChoice& o) {
+  f.nested("score", o.score, score_registry());
 }
 
-std::shared_ptr<ScopeImpl> make_local(LocalScopeOptions o, ScopeDims dims) {
-  return std::make_shared<LocalScopeImpl>(o.query_dim(dims.query_dim));
+/// The single-head attention of a scope: {"type": <scope>, "score": <score spec>, <scope options>}.
+/// Generated from the scope's own entry, so a scope is registered once, in the scope registry.
+AttentionRegistry::Entry single_head_entry(const ScopeRegistry::Entry& scope) {
+  const std::vector<std::string> score_key = {"score"};
+  auto resolve = [scope, score_key](const json& spec, const std::string& pointer, const std::vector<std::string>&) {
+    ScoreChoice choice;
+    json score_part = json::object();
+    if (spec.contains("score")) score_part["score"] = spec.at("score");
+    read_options(score_part, pointer, choice);
+    json resolved = scope.resolve(spec, pointer, score_key);  // the scope's options, "score" left to us
+    resolved["score"] = choice.score;
+    return resolved;
+  };
+  auto create = [scope, score_key](const json& resolved, const std::vector<std::string>&,
+                                   AttentionDims dims) -> Product {
+    return std::make_shared<ScopedAttentionImpl>(
+        score_registry().create(resolved.value("score", kDefaultScore), ScoreDims{dims.query_dim, dims.key_dim}),
+        scope.create(resolved, score_key, ScopeDims{dims.query_dim}));
+  };
+  return {scope.name, "one head: " + scope.description + "; \"score\": any score (default dot)", resolve, create};
+}
+
+/// A name from the literature for one scope with one score, whose options sit beside the type:
+/// {"type": "bahdanau", "hidden": 64} is the global scope over the additive score with hidden 64.
+AttentionRegistry::Entry alias_entry(const std::string& name, const std::string& description,
+                                     const std::string& scope_name, const std::string& score_name) {
+  const auto& scope = scope_registry().entry_for(scope_name, "");
+  const auto& score = score_registry().entry_for(score_name, "");
+  auto resolve = [score](const json& spec, const std::string& pointer, const std::vector<std::string>&) {
+    return score.resolve(spec, pointer, {});  // the score's options; the scope takes its defaults
+  };
+  auto create = [scope, score](const json& resolved, const std::vector<std::string>&, AttentionDims dims) -> Product {
+    return std::make_shared<ScopedAttentionImpl>(score.create(resolved, {}, ScoreDims{dims.query_dim, dims.key_dim}),
+                                                 scope.create(json::object(), {}, ScopeDims{dims.query_dim}));
+  };
+  return {name, description + " = " + scope_name + " scope, " + score_name + " score (its options beside the type)",
+          resolve, create};
 }
 
 }  // namespace
 
 const AttentionRegistry& attention_registry() {
-  static const AttentionRegistry registry(
-      "attention",
-      {
-          options_entry<Product, AttentionDims>(
-              "none", "no attention: the decoder sees one fixed context, the encoder's final state",
-              NoOptions{}, [](const NoOptions&, AttentionDims) { return Product(); }),
-          options_entry<Product, AttentionDims>(
-              "bahdanau", "global attention with the additive score v^T tanh(W q + U k) (Bahdanau et al. 2014)",
-              AdditiveScoreOptions(0, 0), [](AdditiveScoreOptions o, AttentionDims dims) -> Product {
-                o.query_dim(dims.query_dim).key_dim(dims.key_dim);
-                return std::make_shared<ScopedAttentionImpl>(std::make_shared<AdditiveScoreImpl>(o),
-                                                             std::make_shared<GlobalScopeImpl>());
-              }),
-          single_head_entry("global", "a score, softmax over every source position (Luong et al. 2015)", NoOptions{},
-                            [](const NoOptions&, ScopeDims) -> std::shared_ptr<ScopeImpl> {
-                              return std::make_shared<GlobalScopeImpl>();
-                            }),
-          single_head_entry("local_m", "a score over the 2D+1 positions around the step t (Luong et al. 2015)",
-                            LocalScopeOptions(0, false), make_local),
-          single_head_entry("local_p",
-                            "a score over the 2D+1 positions around a predicted p_t, Gaussian-weighted "
-                            "(Luong et al. 2015)",
-                            LocalScopeOptions(0, true), make_local),
-          single_head_entry("hard",
-                            "one position, sampled (reinforce / gumbel_st) in training, argmax in evaluation "
-                            "(Xu et al. 2015)",
-                            HardScopeOptions{}, [](const HardScopeOptions& o, ScopeDims) -> std::shared_ptr<ScopeImpl> {
-                              return std::make_shared<HardScopeImpl>(o);
-                            }),
-          options_entry<Product, AttentionDims>(
-              "multi_head",
-              "H heads of any score and scope over projected q, k, v, joined by an output projection "
-              "(Vaswani et al. 2017)",
-              MultiHeadSpec{}, [](MultiHeadSpec spec, AttentionDims dims) -> Product {
-                spec.heads.query_dim(dims.query_dim).key_dim(dims.key_dim);
-                check_head_split(dims.query_dim, spec.heads.heads());
-                const int64_t head_dims = dims.query_dim / spec.heads.heads();
-                return std::make_shared<MultiHeadAttentionImpl>(
-                    spec.heads, score_registry().create(spec.score, ScoreDims{head_dims, head_dims}),
-                    scope_registry().create(spec.scope, ScopeDims{head_dims}));
-              }),
-      });
+  static const AttentionRegistry registry = [] {
+    std::vector<AttentionRegistry::Entry> entries = {
+        options_entry<Product, AttentionDims>(
+            "none", "no attention: the decoder sees one fixed context, the encoder's final state", NoOptions{},
+            [](const NoOptions&, AttentionDims) { return Product(); }),
+        alias_entry("bahdanau", "Bahdanau et al. 2014", "global", "additive"),
+    };
+    for (const auto& scope : scope_registry().entries()) entries.push_back(single_head_entry(scope));
+    entries.push_back(options_entry<Product, AttentionDims>(
+        "multi_head",
+        "H heads of any score and scope over projected q, k, v, joined by an output projection; each head has its "
+        "own score and scope parameters (Vaswani et al. 2017)",
+        MultiHeadSpec{}, [](MultiHeadSpec spec, AttentionDims dims) -> Product {
+          spec.heads.query_dim(dims.query_dim).key_dim(dims.key_dim);
+          check_head_split(dims.query_dim, spec.heads.heads());
+          const int64_t H = spec.heads.heads(), head_dims = dims.query_dim / H;
+          return std::make_shared<MultiHeadAttentionImpl>(
+              spec.heads, score_registry().create(spec.score, ScoreDims{head_dims, head_dims, H}),
+              scope_registry().create(spec.scope, ScopeDims{head_dims, H}));
+        }));
+    return AttentionRegistry("attention", std::move(entries));
+  }();
   return registry;
 }
 

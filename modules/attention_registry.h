@@ -1,8 +1,10 @@
 #pragma once
 // The attention family: every attention a model can be given through `model.attention`.
-// A single-head attention is a score from the score registry under one scope
-//   {"type": "local_p", "score": "general", "window": 5}
-// and multi_head splits any score and scope into heads
+// A single-head attention is a score from the score registry under one scope of the scope
+// registry, one entry per scope, generated from the scope's own entry
+//   {"type": "local_p", "score": "general", "window": 5};
+// names from the literature are aliases ("bahdanau": global scope, additive score), and
+// multi_head splits any score and scope into heads, each with its own parameters
 //   {"type": "multi_head", "heads": 8, "score": "scaled_dot", "scope": "global"}.
 // "none" creates no module (a null pointer): the model then uses a fixed context.
 
@@ -22,25 +24,12 @@ struct AttentionDims {
   int64_t key_dim;
 };
 
-/// Options of a single-head attention: its score, then the options of its scope, side by side.
-template <class ScopeOptions>
-struct SingleHeadOptions {
-  /// A score from the score registry ("dot", "general", {"type": "additive", "hidden": 64}, ...).
-  json score = json{{"type", "dot"}};
-  ScopeOptions scope;
-};
-template <class Fields, class ScopeOptions>
-void visit_fields(Fields& f, SingleHeadOptions<ScopeOptions>& o) {
-  f.nested("score", o.score, score_registry());
-  visit_fields(f, o.scope);
-}
-
 /// Options of multi_head as they appear in JSON: the module's own, its score and its scope.
 struct MultiHeadSpec {
   MultiHeadOptions heads{0, 0};
-  /// The score each head uses, built for D/H dims.
+  /// The score each head uses, built for D/H dims, with its own parameters per head.
   json score = json{{"type", "scaled_dot"}};
-  /// The scope each head uses, from the scope registry.
+  /// The scope each head uses, from the scope registry (local_p: a position predictor per head).
   json scope = json{{"type", "global"}};
 };
 template <class Fields>

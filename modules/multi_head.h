@@ -1,8 +1,9 @@
 #pragma once
 // Multi-head attention (Vaswani et al. 2017) over any score and any scope: queries, keys and
 // values are projected to D = Dq dims, split into H heads of Dh = D/H dims, each head attends
-// with the score and scope (both built for Dh dims), and the heads' contexts are joined and
-// projected back. Self-attention is the same module with query = keys = values.
+// with the score and scope (both built for Dh dims and H heads: a score or scope with
+// parameters — general's W, additive's W, U, v, local_p's predictor — has its own per head,
+// as in the literature), and the heads' contexts are joined and projected back. Self-attention is the same module with query = keys = values.
 // Legend: B batch, H heads, Tq query steps, Tk key steps, W keys a query sees, D = Dq model
 //         dims, Dh = D/H head dims, Dk key (= value) dims.
 
@@ -44,7 +45,7 @@ class MultiHeadAttentionImpl : public AttentionImpl {
 
   MultiHeadOptions options;
   torch::nn::Linear query_proj{nullptr}, key_proj{nullptr}, value_proj{nullptr}, output_proj{nullptr};
-  std::shared_ptr<ScoreImpl> score;  // over Dh-dim heads
+  std::shared_ptr<ScoreImpl> score;  // over Dh-dim heads, parameters per head
   std::shared_ptr<ScopeImpl> scope;
 
  private:

@@ -6,6 +6,8 @@
 // A spec in a config is either a name ("bahdanau") or an object with a "type" and the
 // options of that type ({"type": "bahdanau", "hidden": 64}). `resolve` checks it and
 // returns it with every default filled in; `create` builds the product from a resolved spec.
+// An entry can read its options from a spec that also holds keys another reader claims
+// (a single-head attention's scope options sit beside its "score"): those are `shared_keys`.
 
 #include <functional>
 #include <string>
@@ -22,8 +24,13 @@ class Registry {
   struct Entry {
     std::string name;
     std::string description;  // one line, shown by `attnlab list`
-    std::function<json(const json& spec, const std::string& pointer)> resolve;
-    std::function<Product(const json& resolved, Context... context)> create;
+    /// The spec's options with every default filled in (without "type"); keys in `shared_keys`
+    /// belong to someone else and are neither read nor refused.
+    std::function<json(const json& spec, const std::string& pointer, const std::vector<std::string>& shared_keys)>
+        resolve;
+    /// The product of a resolved spec (its "type" and `shared_keys` are ignored).
+    std::function<Product(const json& resolved, const std::vector<std::string>& shared_keys, Context... context)>
+        create;
   };
 
   Registry(std::string family, std::vector<Entry> entries)
@@ -54,12 +61,12 @@ class Registry {
   json resolve(const json& spec, const std::string& pointer) const {
     const Entry& e = entry_for(spec, pointer);
     json resolved = {{"type", e.name}};
-    resolved.update(e.resolve(spec.is_object() ? spec : json::object(), pointer));
+    resolved.update(e.resolve(spec.is_object() ? spec : json::object(), pointer, {}));
     return resolved;
   }
 
   Product create(const json& resolved, Context... context) const {
-    return entry_for(resolved, "").create(resolved, context...);
+    return entry_for(resolved, "").create(resolved, {}, context...);
   }
 
   std::string known_names() const {
@@ -78,15 +85,22 @@ class Registry {
 template <class Product, class... Context, class Options, class Make>
 typename Registry<Product, Context...>::Entry options_entry(std::string name, std::string description,
                                                             Options defaults, Make make) {
-  auto read = [defaults](const json& spec, const std::string& pointer) {
+  auto read = [defaults](const json& spec, const std::string& pointer, const std::vector<std::string>& shared_keys) {
     Options options = defaults;
-    read_options(spec, pointer, options, {"type"});
+    OptionsReader reader(spec, pointer);
+    reader.claim("type");
+    for (const auto& key : shared_keys) reader.claim(key.c_str());
+    visit_fields(reader, options);
+    reader.finish();
+    validate_options(options, pointer);
     return options;
   };
   return {std::move(name), std::move(description),
-          [read](const json& spec, const std::string& pointer) { return write_options(read(spec, pointer)); },
-          [read, make](const json& resolved, Context... context) -> Product {
-            return make(read(resolved, ""), context...);
+          [read](const json& spec, const std::string& pointer, const std::vector<std::string>& shared_keys) {
+            return write_options(read(spec, pointer, shared_keys));
+          },
+          [read, make](const json& resolved, const std::vector<std::string>& shared_keys, Context... context) -> Product {
+            return make(read(resolved, "", shared_keys), context...);
           }};
 }
 

@@ -16,6 +16,8 @@ namespace attnlab {
 /// What an attention tells the scope it builds.
 struct ScopeDims {
   int64_t query_dim;
+  /// Heads the scope serves, each with its own parameters (multi_head; 1 elsewhere).
+  int64_t heads = 1;
 };
 
 class ScopeImpl : public torch::nn::Module {

@@ -12,6 +12,8 @@ namespace attnlab {
 struct ScoreDims {
   int64_t query_dim;
   int64_t key_dim;
+  /// Heads the score serves, each with its own parameters (multi_head; 1 elsewhere).
+  int64_t heads = 1;
 };
 
 using ScoreRegistry = Registry<std::shared_ptr<ScoreImpl>, ScoreDims>;

@@ -51,4 +51,22 @@ TrainOutcome train_quietly(Task& task, const ExperimentOptions& options, const s
   return Trainer(task, options.train(), run).train();
 }
 
+torch::Tensor tensor3(const double* data, int64_t a, int64_t b, int64_t c) {
+  return torch::from_blob(const_cast<double*>(data), {a, b, c}, torch::kDouble).clone();
+}
+
+void copy_multi_head_weights(const torch::nn::MultiheadAttention& reference, MultiHeadAttentionImpl& ours) {
+  torch::NoGradGuard no_grad;
+  auto w = reference->in_proj_weight.chunk(3, 0);
+  auto b = reference->in_proj_bias.chunk(3, 0);
+  ours.query_proj->weight.copy_(w[0]);
+  ours.key_proj->weight.copy_(w[1]);
+  ours.value_proj->weight.copy_(w[2]);
+  ours.query_proj->bias.copy_(b[0]);
+  ours.key_proj->bias.copy_(b[1]);
+  ours.value_proj->bias.copy_(b[2]);
+  ours.output_proj->weight.copy_(reference->out_proj->weight);
+  ours.output_proj->bias.copy_(reference->out_proj->bias);
+}
+
 }  // namespace attnlab::test_util

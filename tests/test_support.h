@@ -1,10 +1,12 @@
 #pragma once
-// Helpers shared by the tests: temporary directories, small files, a quiet training run.
+// Helpers shared by the tests: temporary directories, small files, tensors written out in a
+// test, LibTorch's multi-head attention weights copied into ours, a quiet training run.
 
 #include <filesystem>
 #include <functional>
 #include <string>
 
+#include "modules/multi_head.h"
 #include "training/experiment_options.h"
 #include "training/trainer.h"
 
@@ -33,5 +35,11 @@ TrainOutcome train_quietly(Task& task, const ExperimentOptions& options, const s
 std::string read_text(const std::string& path);
 /// Inverts every bit of the byte at `offset` of the file (a damaged disk or copy).
 void flip_byte(const std::string& path, size_t offset);
+
+/// A double tensor [a, b, c] holding a copy of the values written out at `data` (row-major).
+torch::Tensor tensor3(const double* data, int64_t a, int64_t b, int64_t c);
+
+/// Ours with the weights of `reference` (in_proj rows [0, E) = q, [E, 2E) = k, [2E, 3E) = v).
+void copy_multi_head_weights(const torch::nn::MultiheadAttention& reference, MultiHeadAttentionImpl& ours);
 
 }  // namespace attnlab::test_util

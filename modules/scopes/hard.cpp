@@ -9,6 +9,7 @@ namespace attnlab {
 HardScopeImpl::HardScopeImpl(const HardScopeOptions& options_) : options(options_) {
   TORCH_CHECK(options.estimator() == "reinforce" || options.estimator() == "gumbel_st",
               "hard scope: estimator must be reinforce or gumbel_st, got ", options.estimator());
+  estimator = options.estimator() == "reinforce" ? HardEstimator::kReinforce : HardEstimator::kGumbelStraightThrough;
   baseline = register_buffer("baseline", torch::zeros({}));
   baseline_updates = register_buffer("baseline_updates", torch::zeros({}, torch::kLong));
 }
@@ -27,7 +28,7 @@ AttentionOutput HardScopeImpl::forward(ScoreImpl& score, const AttentionQuery& q
   AttentionOutput out;
   if (!is_training()) {
     out.weights = one_hot(probs.argmax(-1));
-  } else if (options.estimator() == "reinforce") {
+  } else if (estimator == HardEstimator::kReinforce) {
     torch::Tensor sample;  // [B, Tq]
     {
       torch::NoGradGuard no_grad;
@@ -52,7 +53,7 @@ AttentionOutput HardScopeImpl::forward(ScoreImpl& score, const AttentionQuery& q
 
 torch::Tensor HardScopeImpl::estimator_loss(const torch::Tensor& sample_log_prob, const torch::Tensor& entropy,
                                             const torch::Tensor& reward, const torch::Tensor& step_mask) {
-  if (options.estimator() != "reinforce" || !sample_log_prob.defined()) return {};
+  if (estimator != HardEstimator::kReinforce || !sample_log_prob.defined()) return {};
   TORCH_CHECK(sample_log_prob.dim() == 2 && reward.dim() == 1 && reward.size(0) == sample_log_prob.size(0) &&
                   step_mask.sizes() == sample_log_prob.sizes(),
               "hard attention: estimator_loss needs log-probs [B, T], reward [B], mask [B, T]; got ",

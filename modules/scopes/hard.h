@@ -37,6 +37,9 @@ void visit_fields(Fields& f, HardScopeOptions& o) {
   f("baseline_decay", o.baseline_decay(), in_range(0.0, 1.0));
 }
 
+/// The estimator option, read once at construction.
+enum class HardEstimator { kReinforce, kGumbelStraightThrough };
+
 class HardScopeImpl : public ScopeImpl {
  public:
   explicit HardScopeImpl(const HardScopeOptions& options);
@@ -46,6 +49,7 @@ class HardScopeImpl : public ScopeImpl {
                                const torch::Tensor& reward, const torch::Tensor& step_mask) override;
 
   HardScopeOptions options;
+  HardEstimator estimator;
   torch::Tensor baseline;          // scalar buffer: moving average of the reward (checkpointed)
   torch::Tensor baseline_updates;  // scalar buffer: how often it was updated (0: not yet)
 };

@@ -13,16 +13,18 @@ LocalScopeImpl::LocalScopeImpl(const LocalScopeOptions& options_) : options(opti
     TORCH_CHECK(options.query_dim() > 0, "local_p scope: query dims must be positive, got ", options.query_dim());
     predictor_hidden = register_module(
         "predictor_hidden",
-        torch::nn::Linear(torch::nn::LinearOptions(options.query_dim(), options.predictor_hidden()).bias(false)));
+        HeadLinear(
+            HeadLinearOptions(options.query_dim(), options.predictor_hidden()).heads(options.heads()).bias(false)));
     predictor_out = register_module(
-        "predictor_out", torch::nn::Linear(torch::nn::LinearOptions(options.predictor_hidden(), 1).bias(false)));
+        "predictor_out",
+        HeadLinear(HeadLinearOptions(options.predictor_hidden(), 1).heads(options.heads()).bias(false)));
   }
 }
 
 torch::Tensor gather_windows(const torch::Tensor& rows, const torch::Tensor& index) {
-  const int64_t W = index.size(2), D = rows.size(2);  // set by the model, not by the data
-  auto flat_index = index.flatten(1).unsqueeze(-1).expand({-1, -1, D});  // [B, Tq x W, D]
-  return rows.gather(1, flat_index).unflatten(1, {-1, W});               // [B, Tq, W, D]
+  const int64_t W = index.size(2), F = rows.size(2);  // set by the model, not by the data
+  auto flat_index = index.flatten(1).unsqueeze(-1).expand({-1, -1, F});  // [B, Tq x W, F]
+  return rows.gather(1, flat_index).unflatten(1, {-1, W});               // [B, Tq, W, F]
 }
 
 torch::Tensor LocalScopeImpl::centres(const AttentionQuery& query, const AttentionMemory& memory) {
@@ -93,16 +95,16 @@ bool LocalScopeImpl::scores_every_key(int64_t key_steps) const {
 
 AttentionOutput LocalScopeImpl::forward(ScoreImpl& score, const AttentionQuery& query,
                                         const AttentionMemory& memory, double weight_dropout) {
-  const int64_t D = options.window();
-  const auto Tk = size_as_tensor(memory.keys, 1);                                 // []
-  auto p = centres(query, memory);                                                 // [B, Tq]
-  auto offsets = torch::arange(-D, D + 1, p.options().dtype(torch::kLong));        // [W]
-  auto index = p.detach().round().to(torch::kLong).unsqueeze(-1) + offsets;        // [B, Tq, W]
-  auto outside = index.lt(0) | index.ge(Tk);                                       // [B, Tq, W]
-  auto inside_index = index.clamp_min(0).minimum(Tk - 1);                         // [B, Tq, W]
+  const int64_t half_width = options.window();                                      // D
+  const auto Tk = size_as_tensor(memory.keys, 1);                                    // []
+  auto p = centres(query, memory);                                                    // [B, Tq]
+  auto offsets = torch::arange(-half_width, half_width + 1, p.options().dtype(torch::kLong));  // [W]
+  auto index = p.detach().round().to(torch::kLong).unsqueeze(-1) + offsets;          // [B, Tq, W]
+  auto outside = index.lt(0) | index.ge(Tk);                                         // [B, Tq, W]
+  auto inside_index = index.clamp_min(0).minimum(Tk - 1);                            // [B, Tq, W]
   const auto mask = merged_mask(query, memory);                                    // [B, 1 or Tq, Tk], or undefined
   auto gaussian = [&](const torch::Tensor& at) {  // local_p's factor at key indices `at` [B, Tq, W or Tk]
-    const double sigma = options.sigma() > 0 ? options.sigma() : std::max(D, int64_t{1}) / 2.0;
+    const double sigma = options.sigma() > 0 ? options.sigma() : std::max(half_width, int64_t{1}) / 2.0;
     auto distance = at.to(p.scalar_type()) - p.unsqueeze(-1);
     return torch::exp(-distance.pow(2) / (2 * sigma * sigma));
   };
@@ -112,8 +114,8 @@ AttentionOutput LocalScopeImpl::forward(ScoreImpl& score, const AttentionQuery& 
   if (scores_every_key(memory.keys.size(1))) {
     // The window as a band over every key: the same weights, with no gathered copies.
     auto key_steps = step_positions(memory.keys).unsqueeze(1);                        // [B, 1, Tk]
-    auto centre = index.select(-1, 0).unsqueeze(-1) + D;                              // [B, Tq, 1]
-    auto off_band = (key_steps - centre).abs().gt(D);                                 // [B, Tq, Tk]
+    auto centre = index.select(-1, 0).unsqueeze(-1) + half_width;                     // [B, Tq, 1]
+    auto off_band = (key_steps - centre).abs().gt(half_width);                        // [B, Tq, Tk]
     auto hidden = mask.defined() ? off_band | mask : off_band;                        // [B, Tq, Tk]
     auto weights = masked_softmax(score.forward(query.query, memory.keys), hidden);  // [B, Tq, Tk]
     if (options.predictive()) weights = weights * gaussian(key_steps);

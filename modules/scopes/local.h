@@ -7,8 +7,12 @@
 //   local_p: p_t = S · sigmoid(v_pᵀ tanh(W_p h_t)), S the length of the key sequence; the
 //            window's softmax weights are multiplied by exp(-(s - p_t)² / (2σ²)), σ = D/2.
 //            (As in the paper they are not renormalised, so they sum to at most one.)
-// Legend: B batch, Tq query steps, Tk key steps, W = 2D+1 window keys, Dk key dims, Dv value dims.
+// D is the window's half-width (the option `window`), as in the paper; peers that speak of a
+// window's width mean 2D+1.
+// Legend: B batch (B x H rows when built for H heads), Tq query steps, Tk key steps, W = 2D+1 window
+//         keys, Dk key dims, Dv value dims, F feature dims of any rows.
 
+#include "modules/head_linear.h"
 #include "modules/options.h"
 #include "modules/scope.h"
 
@@ -20,12 +24,14 @@ struct LocalScopeOptions {
   TORCH_ARG(int64_t, query_dim);
   /// local_p (predicted centre, Gaussian) rather than local_m (centre = query position).
   TORCH_ARG(bool, predictive);
-  /// D: the window holds the 2D+1 keys around the centre.
+  /// D, the half-width: the window holds the 2D+1 keys around its centre (not a width of D).
   TORCH_ARG(int64_t, window) = 10;
   /// local_p: width of the Gaussian; 0 means D/2, as in the paper.
   TORCH_ARG(double, sigma) = 0.0;
   /// local_p: hidden size of the position predictor W_p.
   TORCH_ARG(int64_t, predictor_hidden) = 64;
+  /// H: heads it serves, each with its own position predictor (set by multi_head; 1 elsewhere).
+  TORCH_ARG(int64_t, heads) = 1;
 };
 
 template <class Fields>
@@ -60,8 +66,8 @@ class LocalScopeImpl : public ScopeImpl {
   bool windows_as_views = true;
 
   LocalScopeOptions options;
-  torch::nn::Linear predictor_hidden{nullptr};  // W_p (local_p only)
-  torch::nn::Linear predictor_out{nullptr};     // v_p (local_p only)
+  HeadLinear predictor_hidden{nullptr};  // W_p (local_p only; one per head)
+  HeadLinear predictor_out{nullptr};     // v_p (local_p only; one per head)
 
  private:
   /// forward over shifted windows: keys, values [B, Tk, *] -> rows of keys first .. first + Tq + W - 2
@@ -71,7 +77,7 @@ class LocalScopeImpl : public ScopeImpl {
                                  const torch::Tensor& index, const torch::Tensor& masked, double weight_dropout);
 };
 
-/// rows [B, Tk, D] gathered at index [B, Tq, W] -> [B, Tq, W, D]; index must lie in [0, Tk).
+/// rows [B, Tk, F] gathered at index [B, Tq, W] -> [B, Tq, W, F]; index must lie in [0, Tk).
 torch::Tensor gather_windows(const torch::Tensor& rows, const torch::Tensor& index);
 
 }  // namespace attnlab

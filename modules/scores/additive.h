@@ -1,7 +1,8 @@
 #pragma once
 // Additive score (Bahdanau et al. 2014; Luong's "concat"): score(q, k) = vᵀ tanh(W q + U k).
-// Legend: B batch, Tq query steps, Tk key steps, A attention hidden dims.
+// Legend: B batch (B x H rows when built for H heads), Tq query steps, Tk key steps, A attention hidden dims.
 
+#include "modules/head_linear.h"
 #include "modules/options.h"
 #include "modules/score.h"
 
@@ -15,6 +16,8 @@ struct AdditiveScoreOptions {
   TORCH_ARG(int64_t, key_dim);
   /// Size A of the hidden layer in which query and key are added.
   TORCH_ARG(int64_t, hidden) = 128;
+  /// H: heads it serves, each with its own parameters (set by multi_head; 1 elsewhere).
+  TORCH_ARG(int64_t, heads) = 1;
 };
 
 template <class Fields>
@@ -27,17 +30,11 @@ class AdditiveScoreImpl : public ScoreImpl {
   explicit AdditiveScoreImpl(const AdditiveScoreOptions& options);
   torch::Tensor project_keys(const torch::Tensor& keys) override;  // [B, Tk, A]
   torch::Tensor forward(const torch::Tensor& query, const torch::Tensor& projected_keys) override;
-  torch::Tensor score_window(const torch::Tensor& query, const torch::Tensor& window_keys,
-                             const torch::Tensor& positions) override;
 
   AdditiveScoreOptions options;
-  torch::nn::Linear query_proj{nullptr};  // W, with the bias of the hidden layer
-  torch::nn::Linear key_proj{nullptr};    // U
-  torch::nn::Linear v{nullptr};           // vᵀ
-
- private:
-  /// vᵀ tanh(W q + k') with projected keys k' broadcast to [B, Tq, Tk or W, A].
-  torch::Tensor combine(const torch::Tensor& query, const torch::Tensor& projected_keys);
+  HeadLinear query_proj{nullptr};  // W, with the bias of the hidden layer
+  HeadLinear key_proj{nullptr};    // U
+  HeadLinear v{nullptr};           // vᵀ
 };
 
 }  // namespace attnlab

@@ -6,13 +6,13 @@
 
 namespace attnlab {
 
-DotScoreImpl::DotScoreImpl(const DotScoreOptions& options_) : options(options_) {
+DotScoreImpl::DotScoreImpl(const DotScoreOptions& options_) : ScoreImpl(options_.heads()), options(options_) {
   TORCH_CHECK(options.query_dim() > 0 && options.key_dim() > 0, "dot score: dims must be positive, got query ",
               options.query_dim(), ", key ", options.key_dim());
   if (options.bilinear()) {
     key_proj = register_module(
         "key_proj",
-        torch::nn::Linear(torch::nn::LinearOptions(options.key_dim(), options.query_dim()).bias(false)));
+        HeadLinear(HeadLinearOptions(options.key_dim(), options.query_dim()).heads(options.heads()).bias(false)));
   } else {
     TORCH_CHECK(options.query_dim() == options.key_dim(), "dot score: query (", options.query_dim(),
                 " dims) and keys (", options.key_dim(), " dims) must have the same size; use \"general\"");

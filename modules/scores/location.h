@@ -1,8 +1,10 @@
 #pragma once
 // Location-based score (Luong et al. 2015): scores come from the query alone,
 // a = softmax(W q), one learned weight row per source position.
-// Legend: B batch, Tq query steps, Tk key steps (Tk <= max_length), W window keys.
+// Legend: B batch (B x H rows when built for H heads), H heads, Tq query steps, Tk key steps
+//         (Tk <= max_length), W window keys, L = max_length.
 
+#include "modules/head_linear.h"
 #include "modules/options.h"
 #include "modules/score.h"
 
@@ -14,6 +16,8 @@ struct LocationScoreOptions {
   TORCH_ARG(int64_t, query_dim);
   /// The longest key sequence it can score (W has one row per position).
   TORCH_ARG(int64_t, max_length) = 128;
+  /// H: heads it serves, each with its own parameters (set by multi_head; 1 elsewhere).
+  TORCH_ARG(int64_t, heads) = 1;
 };
 
 template <class Fields>
@@ -29,7 +33,7 @@ class LocationScoreImpl : public ScoreImpl {
                              const torch::Tensor& positions) override;
 
   LocationScoreOptions options;
-  torch::nn::Linear position_weights{nullptr};  // W: [max_length, Dq]
+  HeadLinear position_weights{nullptr};  // W: [max_length, Dq] per head
 };
 
 }  // namespace attnlab

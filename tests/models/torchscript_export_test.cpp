@@ -35,7 +35,7 @@ constexpr double kTolerance = 1e-5;
 
 bool attention_builds(const json& spec) {
   try {
-    attention_registry().create(spec, AttentionDims{8, 8});
+    attention_registry().create(attention_registry().resolve(spec, ""), AttentionDims{8, 8});
     return true;
   } catch (const ConfigError&) {
     return false;

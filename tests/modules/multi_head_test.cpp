@@ -12,6 +12,7 @@
 #include "modules/attention_registry.h"
 #include "modules/masks.h"
 #include "modules/multi_head.h"
+#include "tests/test_support.h"
 
 namespace attnlab {
 namespace {
@@ -25,19 +26,6 @@ std::shared_ptr<MultiHeadAttentionImpl> make_ours(const json& spec) {
 }
 
 const json kGlobalSpec = {{"type", "multi_head"}, {"heads", H}, {"score", "scaled_dot"}, {"scope", "global"}};
-
-/// Ours with the weights of `ref`: in_proj rows [0, E) = q, [E, 2E) = k, [2E, 3E) = v.
-void copy_weights(const torch::nn::MultiheadAttention& ref, MultiHeadAttentionImpl& ours) {
-  torch::NoGradGuard no_grad;
-  ours.query_proj->weight.copy_(ref->in_proj_weight.slice(0, 0, E));
-  ours.key_proj->weight.copy_(ref->in_proj_weight.slice(0, E, 2 * E));
-  ours.value_proj->weight.copy_(ref->in_proj_weight.slice(0, 2 * E, 3 * E));
-  ours.query_proj->bias.copy_(ref->in_proj_bias.slice(0, 0, E));
-  ours.key_proj->bias.copy_(ref->in_proj_bias.slice(0, E, 2 * E));
-  ours.value_proj->bias.copy_(ref->in_proj_bias.slice(0, 2 * E, 3 * E));
-  ours.output_proj->weight.copy_(ref->out_proj->weight);
-  ours.output_proj->bias.copy_(ref->out_proj->bias);
-}
 
 struct Pair {
   torch::nn::MultiheadAttention ref{nullptr};
@@ -56,7 +44,7 @@ Pair make_twins(torch::Dtype dtype, const json& spec = kGlobalSpec) {
   }
   pair.ref->to(dtype);
   pair.ours->to(dtype);
-  copy_weights(pair.ref, *pair.ours);
+  test_util::copy_multi_head_weights(pair.ref, *pair.ours);
   pair.ref->eval();
   pair.ours->eval();
   return pair;
@@ -204,6 +192,80 @@ TEST(MultiHead, LocalMScopeIsGlobalWithTheWindowsComplementMasked) {
   ASSERT_EQ(out.context.sizes(), reference.context.sizes());
   EXPECT_LT((out.context - reference.context).abs().max().item<double>(), 1e-12);
 }
+
+// Each head has its own score and scope parameters (general's W, additive's W, U, v, cosine's
+// scale, location's table, local_p's predictor): multi_head with identity projections equals H
+// single-head attentions, head h holding head h's parameters, each on its slice of the dims.
+class PerHeadParameters : public ::testing::TestWithParam<std::pair<json, json>> {};
+
+TEST_P(PerHeadParameters, EachHeadIsASingleHeadAttentionWithItsOwnParameters) {
+  const auto& [score, scope] = GetParam();
+  constexpr int64_t Dh = E / H;
+  torch::manual_seed(5);
+  auto multi = make_ours({{"type", "multi_head"}, {"heads", H}, {"score", score}, {"scope", scope}});
+  ASSERT_TRUE(multi);
+  multi->to(torch::kDouble);
+  multi->eval();
+  {
+    torch::NoGradGuard no_grad;
+    for (auto* projection : {&multi->query_proj, &multi->key_proj, &multi->value_proj, &multi->output_proj}) {
+      (*projection)->weight.copy_(torch::eye(E, torch::kDouble));
+      (*projection)->bias.zero_();
+    }
+    // Heads start alike where an initial value is a constant (cosine's scale): set them apart.
+    for (auto& p : multi->named_parameters())
+      if (p.key().rfind("score.", 0) == 0 || p.key().rfind("scope.", 0) == 0) p.value().add_(torch::randn_like(p.value()) * 0.1);
+  }
+  auto query = torch::randn({B, Tq, E}, torch::kDouble), keys = torch::randn({B, Tk, E}, torch::kDouble);
+  auto padding = key_padding_mask_from_lengths(torch::tensor({Tk, Tk - 1}), Tk);
+  auto out = multi->forward(query, keys, keys, padding);
+  ASSERT_EQ(out.head_weights.dim(), 4);
+  ASSERT_EQ(out.head_weights.size(1), H);
+
+  json single_spec = scope.is_string() ? json{{"type", scope}} : scope;
+  single_spec["score"] = score;
+  const auto multi_parameters = multi->named_parameters();
+  int64_t per_head_tensors = 0;
+  for (int64_t h = 0; h < H; ++h) {
+    auto single = attention_registry().create(attention_registry().resolve(single_spec, ""), AttentionDims{Dh, Dh});
+    single->to(torch::kDouble);
+    single->eval();
+    {
+      torch::NoGradGuard no_grad;
+      for (const auto& p : single->named_parameters()) {  // "score.*" and "scope.*" in both
+        ASSERT_TRUE(multi_parameters.contains(p.key())) << p.key();
+        const auto& stacked = multi_parameters[p.key()];
+        ASSERT_EQ(stacked.size(0), H) << p.key() << " is not one per head: " << stacked.sizes();
+        auto own = stacked.dim() == p.value().dim() + 1 ? stacked[h] : stacked.narrow(0, h, 1);
+        ASSERT_EQ(own.sizes(), p.value().sizes()) << p.key();
+        p.value().copy_(own);
+        if (h == 0) {
+          ++per_head_tensors;
+          EXPECT_FALSE(torch::equal(stacked[0], stacked[1])) << p.key() << ": heads share their values";
+        }
+      }
+    }
+    auto slice = [&](const torch::Tensor& t) { return t.narrow(2, h * Dh, Dh); };
+    auto alone = single->forward(slice(query), slice(keys), slice(keys), padding);
+    ASSERT_EQ(alone.weights.sizes(), out.head_weights.select(1, h).sizes());
+    EXPECT_LT((alone.weights - out.head_weights.select(1, h)).abs().max().item<double>(), 1e-12) << "head " << h;
+    ASSERT_EQ(alone.context.sizes(), slice(out.context).sizes());
+    EXPECT_LT((alone.context - slice(out.context)).abs().max().item<double>(), 1e-12) << "head " << h;
+  }
+  EXPECT_GT(per_head_tensors, 0) << "nothing per head to test: pick a score or scope with parameters";
+}
+
+std::vector<std::pair<json, json>> per_head_cases() {
+  std::vector<std::pair<json, json>> cases;
+  for (const auto& e : score_registry().entries()) {
+    if (e.name == "dot" || e.name == "scaled_dot") continue;  // no parameters
+    cases.emplace_back(json(e.name), json("global"));
+  }
+  cases.emplace_back(json("scaled_dot"), json{{"type", "local_p"}, {"window", 1}, {"predictor_hidden", 3}});
+  return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(ScoresAndScopesWithParameters, PerHeadParameters, ::testing::ValuesIn(per_head_cases()));
 
 }  // namespace
 }  // namespace attnlab
