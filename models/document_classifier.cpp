@@ -11,7 +11,17 @@ void validate_options(const DocumentClassifierOptions& o, const std::string& poi
                       "must be even with encoder \"gru\" (H/2 units per direction), got " + std::to_string(o.hidden()));
 }
 
-DocumentClassifierImpl::DocumentClassifierImpl(const DocumentClassifierOptions& options_) : options(options_) {
+namespace {
+DocumentStructure document_structure(const std::string& name) {
+  if (name == "hierarchical") return DocumentStructure::kHierarchical;
+  if (name == "flat") return DocumentStructure::kFlat;
+  TORCH_CHECK(name == "mean_pool", "document classifier: structure must be hierarchical, flat or mean_pool, got ", name);
+  return DocumentStructure::kMeanPool;
+}
+}  // namespace
+
+DocumentClassifierImpl::DocumentClassifierImpl(const DocumentClassifierOptions& options_)
+    : options(options_), structure(document_structure(options_.structure())) {
   const auto& o = options;
   TORCH_CHECK(o.vocab() > 0 && o.classes() > 1, "document classifier: needs a vocabulary and two classes or more");
   validate_options(o, "");
@@ -29,25 +39,25 @@ DocumentClassifierImpl::DocumentClassifierImpl(const DocumentClassifierOptions& 
   auto pooling = [&](const json& spec) {
     return AttentionPooling(H, attention_registry().create(spec, AttentionDims{H, H}));
   };
-  if (o.structure() != "mean_pool") {
+  if (structure != DocumentStructure::kMeanPool) {
     word_encoder = register_module("word_encoder", encoder(E));
     word_pooling = register_module("word_pooling", pooling(o.word_pooling()));
   }
-  if (o.structure() == "hierarchical") {
+  if (structure == DocumentStructure::kHierarchical) {
     sentence_encoder = register_module("sentence_encoder", encoder(H));
     sentence_pooling = register_module("sentence_pooling", pooling(o.sentence_pooling()));
   }
-  output = register_module("output", torch::nn::Linear(o.structure() == "mean_pool" ? E : H, o.classes()));
+  output = register_module("output", torch::nn::Linear(structure == DocumentStructure::kMeanPool ? E : H, o.classes()));
 }
 
 DocumentOutput DocumentClassifierImpl::forward(const DocumentInput& in) {
   DocumentOutput out;
   torch::Tensor document;  // [B, H] (or [B, E] for mean_pool)
-  if (options.structure() == "mean_pool") {
+  if (structure == DocumentStructure::kMeanPool) {
     auto real = in.flat_words.ne(kPad).unsqueeze(-1).to(torch::kFloat);   // [B, L, 1]
     auto summed = (embedding(in.flat_words) * real).sum(1);                // [B, E]
     document = summed / in.flat_lengths.clamp_min(1).unsqueeze(1).to(summed.scalar_type());
-  } else if (options.structure() == "flat") {
+  } else if (structure == DocumentStructure::kFlat) {
     auto h = word_encoder(dropout(embedding(in.flat_words)), in.flat_lengths);  // [B, L, H]
     auto pooled = word_pooling(h, key_padding_mask_like(in.flat_lengths, h));
     document = pooled.pooled;

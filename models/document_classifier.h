@@ -18,6 +18,9 @@
 
 namespace attnlab {
 
+/// The structure option, read once at construction.
+enum class DocumentStructure { kHierarchical, kFlat, kMeanPool };
+
 struct DocumentClassifierOptions {
   DocumentClassifierOptions(int64_t vocab, int64_t classes) : vocab_(vocab), classes_(classes) {}
   /// Vocabulary size (set from the data).
@@ -63,9 +66,10 @@ class DocumentClassifierImpl : public ClassifierImpl {
  public:
   explicit DocumentClassifierImpl(const DocumentClassifierOptions& options);
   DocumentOutput forward(const DocumentInput& input) override;
-  bool has_sentence_attention() const override { return options.structure() == "hierarchical"; }
+  bool has_sentence_attention() const override { return structure == DocumentStructure::kHierarchical; }
 
   DocumentClassifierOptions options;
+  DocumentStructure structure;
 
  private:
   torch::nn::Embedding embedding{nullptr};

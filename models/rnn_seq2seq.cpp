@@ -6,6 +6,32 @@
 
 namespace attnlab {
 
+const std::vector<DecoderStyleEntry>& decoder_styles() {
+  static const std::vector<DecoderStyleEntry> styles = {
+      {"bahdanau", DecoderStyle::kBahdanau,
+       "the attention is queried by the previous state s(t-1); its context goes into the RNN and the readout "
+       "(Bahdanau et al. 2014)"},
+      {"luong", DecoderStyle::kLuong,
+       "the attention is queried by the current state h(t); tanh(W_c [c; h]) goes to the output and, with "
+       "input_feeding, into the next step (Luong et al. 2015)"},
+  };
+  return styles;
+}
+
+std::vector<std::string> decoder_style_names() {
+  std::vector<std::string> names;
+  for (const auto& s : decoder_styles()) names.push_back(s.name);
+  return names;
+}
+
+DecoderStyle decoder_style(const std::string& name) {
+  const auto& styles = decoder_styles();
+  auto found = std::find_if(styles.begin(), styles.end(), [&](const DecoderStyleEntry& s) { return name == s.name; });
+  TORCH_CHECK(found != styles.end(), "rnn_seq2seq: unknown decoder style \"", name, "\"; known: ",
+              join(decoder_style_names()));
+  return found->style;
+}
+
 void validate_options(const RnnSeq2SeqOptions& o, const std::string& pointer) {
   if (o.bidirectional() && o.hidden() % 2 != 0)
     throw ConfigError(pointer_join(pointer, "hidden"),
@@ -13,7 +39,8 @@ void validate_options(const RnnSeq2SeqOptions& o, const std::string& pointer) {
                           std::to_string(o.hidden()));
 }
 
-RnnSeq2SeqImpl::RnnSeq2SeqImpl(const RnnSeq2SeqOptions& options_) : options(options_) {
+RnnSeq2SeqImpl::RnnSeq2SeqImpl(const RnnSeq2SeqOptions& options_)
+    : options(options_), style(decoder_style(options_.decoder())) {
   const auto& o = options;
   TORCH_CHECK(o.source_vocab() > 0 && o.target_vocab() > 0, "rnn_seq2seq: vocab sizes must be positive");
   validate_options(o, "");

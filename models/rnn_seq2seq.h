@@ -19,6 +19,20 @@
 
 namespace attnlab {
 
+/// How the decoder is wired around its attention (the option "decoder"). Not to be confused
+/// with the attention "bahdanau" (a scope and a score), which either style can use.
+enum class DecoderStyle { kBahdanau, kLuong };
+struct DecoderStyleEntry {
+  const char* name;
+  DecoderStyle style;
+  const char* description;  // one line, shown by `attnlab list`
+};
+/// Every decoder style, as `attnlab list` shows them.
+const std::vector<DecoderStyleEntry>& decoder_styles();
+/// The style a (checked) name means.
+DecoderStyle decoder_style(const std::string& name);
+std::vector<std::string> decoder_style_names();
+
 struct RnnSeq2SeqOptions {
   RnnSeq2SeqOptions(int64_t source_vocab, int64_t target_vocab)
       : source_vocab_(source_vocab), target_vocab_(target_vocab) {}
@@ -55,7 +69,7 @@ void visit_fields(Fields& f, RnnSeq2SeqOptions& o) {
   f("layers", o.layers(), at_least(1));
   f("bidirectional", o.bidirectional());
   f("dropout", o.dropout(), in_range(0.0, 1.0));
-  f("decoder", o.decoder(), one_of({"bahdanau", "luong"}));
+  f("decoder", o.decoder(), one_of(decoder_style_names()));
   f("input_feeding", o.input_feeding());
   f.nested("attention", o.attention(), attention_registry());
 }
@@ -84,6 +98,7 @@ class RnnSeq2SeqImpl : public Seq2SeqModelImpl {
                                const torch::Tensor& step_mask) override;
 
   RnnSeq2SeqOptions options;
+  DecoderStyle style;  // options.decoder, read once
 
  private:
   /// What the decoder reads of the source, computed once per batch.
@@ -119,7 +134,7 @@ class RnnSeq2SeqImpl : public Seq2SeqModelImpl {
   torch::Tensor readout(const torch::Tensor& features);  // [..., features] -> log-probs [..., V]
   /// The context c_t and what came with it; without attention, the fixed context.
   Attended context_for(const torch::Tensor& query, const Memory& memory, const torch::Tensor& t);
-  bool luong() const { return options.decoder() == "luong"; }
+  bool luong() const { return style == DecoderStyle::kLuong; }
 
   torch::nn::Embedding source_embedding{nullptr}, target_embedding{nullptr};
   torch::nn::GRU encoder_gru{nullptr};    // one of these two, as options.cell says

@@ -35,8 +35,17 @@ TEST_P(RnnSeq2SeqShapes, ForwardAndGreedyShapes) {
     EXPECT_EQ(out.attention[1].narrow(1, 2, 2).abs().sum().item<double>(), 0.0);
   }
   auto hyp = model.greedy(source, lengths, 5);
-  EXPECT_EQ(hyp.tokens.size(0), 2);
+  ASSERT_EQ(hyp.tokens.size(0), 2);
+  ASSERT_GT(hyp.tokens.size(1), 0);
   EXPECT_LE(hyp.tokens.size(1), 5);
+  // Greedy decoding is teacher forcing on its own output, taking the argmax at every step.
+  auto fed = torch::cat({torch::full({2, 1}, int64_t{kBos}), hyp.tokens.narrow(1, 0, hyp.tokens.size(1) - 1)}, 1);
+  auto argmax = model.forward(source, lengths, fed).log_probs.argmax(-1);  // [2, L]
+  for (int64_t b = 0; b < 2; ++b) {
+    const int64_t n = std::min(hyp.lengths[b].item<int64_t>() + 1, hyp.tokens.size(1));  // the EOS included
+    ASSERT_GT(n, 0);
+    EXPECT_TRUE(torch::equal(argmax[b].narrow(0, 0, n), hyp.tokens[b].narrow(0, 0, n))) << "sentence " << b;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Cells, RnnSeq2SeqShapes,
@@ -61,10 +70,20 @@ TEST(RnnSeq2Seq, LuongQueriesWithTheCurrentStateBahdanauWithThePrevious) {
   EXPECT_FALSE(torch::allclose(first_weights("luong", "global", kBos), first_weights("luong", "global", 11)));
 }
 
-TEST(RnnSeq2Seq, LuongWithoutInputFeedingAlsoBuilds) {
-  RnnSeq2SeqImpl model(tiny("global", "gru", 1, "luong").input_feeding(false));
-  auto out = model.forward(ids({8, 9}).view({1, 2}), ids({2}), ids({kBos, 9}).view({1, 2}));
-  EXPECT_EQ(out.log_probs.sizes(), (std::vector<int64_t>{1, 2, 12}));
+TEST(RnnSeq2Seq, LuongWithoutInputFeedingReadsOnlyTheEmbedding) {
+  // E = 6, H = 8: with input feeding the first decoder cell reads [e(y); h~] (14 dims), without it e(y) alone.
+  RnnSeq2SeqImpl feeding(tiny("global", "gru", 1, "luong"));
+  RnnSeq2SeqImpl plain(tiny("global", "gru", 1, "luong").input_feeding(false));
+  auto input_size = [](RnnSeq2SeqImpl& model) {
+    const auto parameters = model.named_parameters();
+    EXPECT_TRUE(parameters.contains("decoder_cell_0.weight_ih"));
+    return parameters.contains("decoder_cell_0.weight_ih") ? parameters["decoder_cell_0.weight_ih"].size(1) : -1;
+  };
+  EXPECT_EQ(input_size(feeding), 14);
+  EXPECT_EQ(input_size(plain), 6);
+  auto out = plain.forward(ids({8, 9}).view({1, 2}), ids({2}), ids({kBos, 9}).view({1, 2}));
+  ASSERT_EQ(out.log_probs.sizes(), (std::vector<int64_t>{1, 2, 12}));
+  EXPECT_TRUE(torch::allclose(out.log_probs.exp().sum(-1), torch::ones({1, 2}), 1e-5));
 }
 
 TEST(RnnSeq2Seq, HiddenMustBeEvenWhenBidirectional) {

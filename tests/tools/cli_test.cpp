@@ -49,8 +49,8 @@ TEST(Cli, VersionHelpAndList) {
   auto list = attnlab_cli("list", dir);
   EXPECT_EQ(list.exit_code, 0);
   for (const char* line : {"attention:", "  none ", "  bahdanau ", "  local_m ", "  local_p ", "  hard ", "  multi_head ",
-                           "scope:", "score:", "model:", "  transformer ", "task:", "tokenizer:", "optimizer:",
-                           "  adamw ", "schedule:", "  inverse_sqrt "})
+                           "scope:", "score:", "  cosine ", "model:", "  transformer ", "decoder style",
+                           "  luong ", "task:", "tokenizer:", "optimizer:", "  adamw ", "schedule:", "  inverse_sqrt "})
     EXPECT_NE(list.out.find(line), std::string::npos) << line;
   auto unknown = attnlab_cli("frobnicate", dir);
   EXPECT_EQ(unknown.exit_code, 2);

@@ -1,5 +1,6 @@
 #include "data/data_registry.h"
 #include "models/model_registry.h"
+#include "models/rnn_seq2seq.h"
 #include "modules/attention_registry.h"
 #include "modules/scope_registry.h"
 #include "modules/score_registry.h"
@@ -13,13 +14,25 @@
 namespace attnlab::cli {
 
 namespace {
+void print_names(const std::string& heading, const std::vector<std::pair<std::string, std::string>>& names) {
+  std::cout << heading << ":\n";
+  size_t width = 0;
+  for (const auto& [name, description] : names) width = std::max(width, name.size());
+  for (const auto& [name, description] : names)
+    std::cout << "  " << name << std::string(width - name.size() + 2, ' ') << description << "\n";
+}
+
 template <class Registry>
 void print_family(const Registry& registry) {
-  std::cout << registry.family() << ":\n";
-  size_t width = 0;
-  for (const auto& e : registry.entries()) width = std::max(width, e.name.size());
-  for (const auto& e : registry.entries())
-    std::cout << "  " << e.name << std::string(width - e.name.size() + 2, ' ') << e.description << "\n";
+  std::vector<std::pair<std::string, std::string>> names;
+  for (const auto& e : registry.entries()) names.emplace_back(e.name, e.description);
+  print_names(registry.family(), names);
+}
+
+void print_decoder_styles() {
+  std::vector<std::pair<std::string, std::string>> names;
+  for (const auto& s : decoder_styles()) names.emplace_back(s.name, s.description);
+  print_names("decoder style (rnn_seq2seq \"decoder\": how the decoder is wired around any attention)", names);
 }
 }  // namespace
 
@@ -32,6 +45,7 @@ int list_command(int argc, char** argv) {
   print_family(score_registry());
   print_family(scope_registry());
   print_family(model_registry());
+  print_decoder_styles();
   print_family(task_registry());
   print_family(data_registry());
   print_family(tokenizer_registry());
