@@ -65,9 +65,12 @@ TEST(Synthetic, NoValidOrTestSourceIsInTrain) {
                                   SyntheticOptions().symbols(3).train_lengths({2, 4}).test_lengths({2, 4})
                                       .train_size(60).valid_size(20).test_size(20));
   std::set<std::vector<int64_t>> train;
+  ASSERT_EQ(data->split("train").size(), 60u);
   for (const auto& ex : data->split("train")) train.insert(ex.source);
-  for (const char* split : {"valid", "test"})
+  for (const char* split : {"valid", "test"}) {
+    ASSERT_EQ(data->split(split).size(), 20u) << split;
     for (const auto& ex : data->split(split)) EXPECT_EQ(train.count(ex.source), 0u) << split;
+  }
 }
 
 TEST(Synthetic, SameSeedSameDataOtherSeedOtherData) {

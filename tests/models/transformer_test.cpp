@@ -30,19 +30,8 @@ std::shared_ptr<AttentionImpl> multi_head() {
                                      AttentionDims{D, D});
 }
 
-void copy_attention(torch::nn::MultiheadAttention& from, AttentionImpl& to_attention) {
-  auto& to = dynamic_cast<MultiHeadAttentionImpl&>(to_attention);
-  torch::NoGradGuard no_grad;
-  auto w = from->in_proj_weight.chunk(3, 0);
-  auto b = from->in_proj_bias.chunk(3, 0);
-  to.query_proj->weight.copy_(w[0]);
-  to.key_proj->weight.copy_(w[1]);
-  to.value_proj->weight.copy_(w[2]);
-  to.query_proj->bias.copy_(b[0]);
-  to.key_proj->bias.copy_(b[1]);
-  to.value_proj->bias.copy_(b[2]);
-  to.output_proj->weight.copy_(from->out_proj->weight);
-  to.output_proj->bias.copy_(from->out_proj->bias);
+void copy_attention(torch::nn::MultiheadAttention& from, AttentionImpl& to) {
+  test_util::copy_multi_head_weights(from, dynamic_cast<MultiHeadAttentionImpl&>(to));
 }
 
 void copy_linear(const torch::nn::Linear& from, torch::nn::Linear& to) {

@@ -16,6 +16,7 @@
 #include "modules/masks.h"
 #include "modules/scoped_attention.h"
 #include "modules/scopes/hard.h"
+#include "tests/test_support.h"
 
 namespace attnlab {
 namespace {
@@ -28,9 +29,7 @@ const double v[B][Tk][Dv] = {{{1.0, 2.0, 3.0}, {-1.0, 0.5, 0.0}, {0.25, -2.0, 4.
                              {{0.5, 0.5, -0.5}, {2.0, -1.0, 1.0}, {7.0, 7.0, 7.0}}};
 const int lengths[B] = {3, 2};
 
-torch::Tensor tensor3(const double* data, int64_t a, int64_t b, int64_t c) {
-  return torch::from_blob(const_cast<double*>(data), {a, b, c}, torch::kDouble).clone();
-}
+using test_util::tensor3;
 torch::Tensor padding_mask() { return key_padding_mask_from_lengths(torch::tensor({lengths[0], lengths[1]}), Tk); }
 
 double dot(int b, int i, int j) { return q[b][i][0] * k[b][j][0] + q[b][i][1] * k[b][j][1]; }
