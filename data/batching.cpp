@@ -4,6 +4,15 @@
 
 namespace attnlab {
 
+std::vector<std::vector<int64_t>> chunk(const std::vector<int64_t>& order, int64_t batch_size) {
+  std::vector<std::vector<int64_t>> batches;
+  for (size_t start = 0; start < order.size(); start += batch_size) {
+    const size_t end = std::min(order.size(), start + static_cast<size_t>(batch_size));
+    batches.emplace_back(order.begin() + start, order.begin() + end);
+  }
+  return batches;
+}
+
 std::vector<std::vector<int64_t>> token_budget_batches(const std::vector<int64_t>& order,
                                                        const std::vector<int64_t>& lengths, int64_t max_tokens,
                                                        int64_t window) {

@@ -3,9 +3,9 @@
 
 #include <memory>
 
+#include "core/registry.h"
 #include "data/dataset.h"
 #include "data/tokenizer_store.h"
-#include "modules/registry.h"
 
 namespace attnlab {
 

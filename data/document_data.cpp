@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "modules/options.h"
-#include "tokenizers/special_tokens.h"
+#include "core/options.h"
+#include "core/special_tokens.h"
 
 namespace attnlab {
 

@@ -2,7 +2,7 @@
 
 #include <random>
 
-#include "tokenizers/special_tokens.h"
+#include "core/special_tokens.h"
 #include "tokenizers/symbol_tokenizer.h"
 
 namespace attnlab {

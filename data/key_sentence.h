@@ -8,8 +8,8 @@
 
 #include <memory>
 
+#include "core/options.h"
 #include "data/document_data.h"
-#include "modules/options.h"
 
 namespace attnlab {
 

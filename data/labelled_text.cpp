@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "core/special_tokens.h"
 #include "data/text_files.h"
-#include "tokenizers/special_tokens.h"
 
 namespace attnlab {
 

@@ -1,6 +1,6 @@
 #include "data/masking.h"
 
-#include "tokenizers/special_tokens.h"
+#include "core/special_tokens.h"
 
 namespace attnlab {
 

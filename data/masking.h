@@ -10,7 +10,7 @@
 
 #include <torch/torch.h>
 
-#include "modules/options.h"
+#include "core/options.h"
 
 namespace attnlab {
 

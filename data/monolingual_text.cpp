@@ -2,8 +2,8 @@
 
 #include <cstdlib>
 
+#include "core/special_tokens.h"
 #include "data/text_files.h"
-#include "tokenizers/special_tokens.h"
 
 namespace attnlab {
 

@@ -16,10 +16,10 @@
 
 #include <torch/torch.h>
 
+#include "core/options.h"
 #include "data/dataset.h"
 #include "data/split_files.h"
 #include "data/tokenizer_store.h"
-#include "modules/options.h"
 #include "tokenizers/tokenizer_registry.h"
 
 namespace attnlab {

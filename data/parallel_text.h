@@ -8,10 +8,10 @@
 #include <memory>
 #include <string>
 
+#include "core/options.h"
 #include "data/seq2seq_data.h"
 #include "data/split_files.h"
 #include "data/tokenizer_store.h"
-#include "modules/options.h"
 #include "tokenizers/tokenizer_registry.h"
 
 namespace attnlab {

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "modules/options.h"
-#include "tokenizers/special_tokens.h"
+#include "core/options.h"
+#include "core/special_tokens.h"
 
 namespace attnlab {
 
@@ -56,15 +56,6 @@ Seq2SeqBatch make_batch(const std::vector<Seq2SeqExample>& examples, const std::
   return {to_tensor(source, {batch, max_source}),      to_tensor(source_lengths, {batch}),
           to_tensor(target_in, {batch, max_target}),   to_tensor(target_out, {batch, max_target}),
           to_tensor(target_lengths, {batch}),          to_tensor(alignment, {batch, max_target})};
-}
-
-std::vector<std::vector<int64_t>> chunk(const std::vector<int64_t>& order, int64_t batch_size) {
-  std::vector<std::vector<int64_t>> batches;
-  for (size_t start = 0; start < order.size(); start += batch_size) {
-    const size_t end = std::min(order.size(), start + static_cast<size_t>(batch_size));
-    batches.emplace_back(order.begin() + start, order.begin() + end);
-  }
-  return batches;
 }
 
 }  // namespace attnlab

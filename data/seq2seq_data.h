@@ -51,7 +51,4 @@ struct Seq2SeqBatch {
 /// Builds one batch from examples[indices] as whole tensors (padded, with lengths).
 Seq2SeqBatch make_batch(const std::vector<Seq2SeqExample>& examples, const std::vector<int64_t>& indices);
 
-/// Splits [0, n) into batches of `batch_size` after ordering by `order` (a permutation).
-std::vector<std::vector<int64_t>> chunk(const std::vector<int64_t>& order, int64_t batch_size);
-
 }  // namespace attnlab

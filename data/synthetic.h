@@ -9,8 +9,8 @@
 // (which may be longer, to measure length generalisation); no valid or test source
 // also appears in train.
 
+#include "core/options.h"
 #include "data/seq2seq_data.h"
-#include "modules/options.h"
 
 namespace attnlab {
 

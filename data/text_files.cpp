@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "modules/options.h"
+#include "core/options.h"
 #include "tokenizers/utf8.h"
 
 namespace attnlab {

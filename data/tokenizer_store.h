@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "modules/options.h"
+#include "core/options.h"
 #include "tokenizers/tokenizer.h"
 
 namespace attnlab {

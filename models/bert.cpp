@@ -2,9 +2,9 @@
 
 #include <cmath>
 
+#include "core/special_tokens.h"
 #include "modules/masks.h"
 #include "modules/traced_shapes.h"
-#include "tokenizers/special_tokens.h"
 
 namespace attnlab {
 

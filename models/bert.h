@@ -8,10 +8,10 @@
 // Padding is read from the ids (kPad), so a batch needs no lengths.
 // Legend: B batch, T steps, D model dims, V vocab, N selected positions, C classes.
 
+#include "core/options.h"
 #include "models/classifier.h"
 #include "modules/attention_registry.h"
 #include "modules/dropout.h"
-#include "modules/options.h"
 #include "modules/positional_encoding.h"
 #include "modules/transformer_encoder.h"
 

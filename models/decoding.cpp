@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "tokenizers/special_tokens.h"
+#include "core/special_tokens.h"
 
 namespace attnlab {
 
@@ -35,8 +35,8 @@ Hypotheses greedy_decode(Seq2SeqModelImpl& model, const torch::Tensor& source, c
   return {torch::stack(tokens, 1), lengths, weights.empty() ? torch::Tensor() : torch::stack(weights, 1)};
 }
 
-int64_t decoding_step_limit(int64_t source_length, double a, int64_t b) {
-  return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(a * static_cast<double>(source_length))) + b);
+int64_t decoding_step_limit(int64_t source_length, double ratio, int64_t extra) {
+  return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(ratio * static_cast<double>(source_length))) + extra);
 }
 
 double length_penalty(int64_t length, double alpha) {
@@ -53,7 +53,7 @@ std::vector<std::vector<ScoredHypothesis>> beam_search(Seq2SeqModelImpl& model, 
   int64_t longest = 0;
   for (int64_t b = 0; b < B; ++b) {
     max_length[b] =
-        decoding_step_limit(source_lengths[b].item<int64_t>(), options.max_length_a(), options.max_length_b());
+        decoding_step_limit(source_lengths[b].item<int64_t>(), options.max_length_ratio(), options.max_length_extra());
     longest = std::max(longest, max_length[b]);
   }
 

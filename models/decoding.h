@@ -6,8 +6,8 @@
 
 #include <vector>
 
+#include "core/options.h"
 #include "models/seq2seq_model.h"
-#include "modules/options.h"
 
 namespace attnlab {
 
@@ -19,9 +19,9 @@ struct BeamSearchOptions {
   TORCH_ARG(int64_t, beam) = 5;
   /// α of the GNMT length penalty ((5 + |Y|) / 6)^α that scores are divided by (0: none).
   TORCH_ARG(double, length_penalty) = 0.6;
-  /// Maximum output length a · source length + b.
-  TORCH_ARG(double, max_length_a) = 2.0;
-  TORCH_ARG(int64_t, max_length_b) = 10;
+  /// Maximum output length ⌈ratio · source length⌉ + extra (the names of /eval; fairseq's a and b).
+  TORCH_ARG(double, max_length_ratio) = 2.0;
+  TORCH_ARG(int64_t, max_length_extra) = 10;
   /// Hypotheses returned per sentence, best first (at most beam).
   TORCH_ARG(int64_t, n_best) = 1;
 };
@@ -30,8 +30,8 @@ template <class Fields>
 void visit_fields(Fields& f, BeamSearchOptions& o) {
   f("beam", o.beam(), at_least(1));
   f("length_penalty", o.length_penalty(), at_least(0.0));
-  f("max_length_a", o.max_length_a(), at_least(0.0));
-  f("max_length_b", o.max_length_b(), at_least(0));
+  f("max_length_ratio", o.max_length_ratio(), at_least(0.0));
+  f("max_length_extra", o.max_length_extra(), at_least(0));
   f("n_best", o.n_best(), at_least(1));
 }
 
@@ -47,8 +47,8 @@ std::vector<std::vector<ScoredHypothesis>> beam_search(Seq2SeqModelImpl& model, 
                                                        const torch::Tensor& source_lengths,
                                                        const BeamSearchOptions& options);
 
-/// The most tokens decoded for a source of `source_length`: max(1, ⌈a · length⌉ + b), per sentence.
-int64_t decoding_step_limit(int64_t source_length, double a, int64_t b);
+/// The most tokens decoded for a source of `source_length`: max(1, ⌈ratio · length⌉ + extra), per sentence.
+int64_t decoding_step_limit(int64_t source_length, double ratio, int64_t extra);
 
 /// The GNMT length penalty ((5 + length) / 6)^α.
 double length_penalty(int64_t length, double alpha);

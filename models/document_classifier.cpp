@@ -1,7 +1,7 @@
 #include "models/document_classifier.h"
 
+#include "core/special_tokens.h"
 #include "modules/masks.h"
-#include "tokenizers/special_tokens.h"
 
 namespace attnlab {
 

@@ -9,12 +9,12 @@
 // Legend: B documents, N sentences, W words per sentence, L words per document, E embedding
 //         dims, H hidden dims, C classes.
 
+#include "core/options.h"
 #include "models/classifier.h"
 #include "models/sequence_encoder.h"
 #include "modules/attention_pooling.h"
 #include "modules/attention_registry.h"
 #include "modules/dropout.h"
-#include "modules/options.h"
 
 namespace attnlab {
 

@@ -3,7 +3,7 @@
 
 #include <memory>
 
-#include "modules/registry.h"
+#include "core/registry.h"
 
 namespace attnlab {
 

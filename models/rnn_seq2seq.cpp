@@ -1,8 +1,8 @@
 #include "models/rnn_seq2seq.h"
 
+#include "core/special_tokens.h"
 #include "modules/masks.h"
 #include "modules/packed_rnn.h"
-#include "tokenizers/special_tokens.h"
 
 namespace attnlab {
 

@@ -11,11 +11,11 @@
 // Legend: B batch, S source steps, T target steps, E embedding dims, H hidden dims
 //         (encoder outputs, context, decoder state), N layers, V vocab.
 
+#include "core/options.h"
 #include "models/seq2seq_model.h"
 #include "modules/attention.h"
 #include "modules/attention_registry.h"
 #include "modules/dropout.h"
-#include "modules/options.h"
 
 namespace attnlab {
 

@@ -8,7 +8,7 @@
 #include <memory>
 #include <vector>
 
-#include "modules/options.h"
+#include "core/options.h"
 #include "modules/positional_encoding.h"
 #include "modules/transformer_encoder.h"
 

@@ -34,7 +34,7 @@ def length_penalty(self, length: int, alpha: float) -> float:
         return 1.0
     return ((5.0 + float(length)) / 6.0) ** alpha
 
-def beam_search(self, src: Tensor, src_lengths: Tensor, beam: int, max_length_a: float, max_length_b: int,
+def beam_search(self, src: Tensor, src_lengths: Tensor, beam: int, max_length_ratio: float, max_length_extra: int,
                 alpha: float, n_best: int) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
     # Log-probabilities stay in float64 tensors: TorchScript 1.13 rounds a float made into a
     # tensor (torch.tensor(List[float]), t[i] = x) to float32. Host decisions read exact
@@ -46,7 +46,7 @@ def beam_search(self, src: Tensor, src_lengths: Tensor, beam: int, max_length_a:
     max_length: List[int] = []
     longest = 0
     for b in range(B):
-        limit = torch.ceil(max_length_a * float(source_lengths[b])) + max_length_b
+        limit = torch.ceil(max_length_ratio * float(source_lengths[b])) + max_length_extra
         if limit < 1:
             limit = 1
         max_length.append(limit)

@@ -5,11 +5,11 @@
 
 #include <torch/csrc/jit/frontend/tracer.h>
 
+#include "core/special_tokens.h"
 #include "models/bert.h"
 #include "models/classifier.h"
 #include "models/seq2seq_model.h"
 #include "models/torchscript_decoding.h"
-#include "tokenizers/special_tokens.h"
 
 namespace attnlab {
 

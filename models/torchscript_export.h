@@ -9,7 +9,7 @@
 //               decode_step(tokens, state) -> (log_probs, attention, state)
 //               reorder_state(state, rows) -> state
 //               greedy(src, src_lengths, max_length) -> (tokens, lengths, attention)
-//               beam_search(src, src_lengths, beam, max_length_a, max_length_b, alpha, n_best)
+//               beam_search(src, src_lengths, beam, max_length_ratio, max_length_extra, alpha, n_best)
 //                 -> (tokens, lengths, scores, log_probs, ended, attention)
 //   classifier  forward(words, sentence_lengths, sentence_counts, flat_words, flat_lengths)
 //                 -> (log_probs, word_weights, sentence_weights)

@@ -2,8 +2,8 @@
 
 #include <cmath>
 
+#include "core/special_tokens.h"
 #include "modules/masks.h"
-#include "tokenizers/special_tokens.h"
 
 namespace attnlab {
 

@@ -9,10 +9,10 @@
 
 #include <vector>
 
+#include "core/options.h"
 #include "models/seq2seq_model.h"
 #include "modules/attention_registry.h"
 #include "modules/dropout.h"
-#include "modules/options.h"
 #include "modules/positional_encoding.h"
 #include "modules/transformer_encoder.h"
 #include "modules/transformer_layers.h"

@@ -10,9 +10,9 @@
 
 #include <memory>
 
+#include "core/registry.h"
 #include "modules/attention.h"
 #include "modules/multi_head.h"
-#include "modules/registry.h"
 #include "modules/scope_registry.h"
 #include "modules/score_registry.h"
 

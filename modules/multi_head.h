@@ -9,8 +9,8 @@
 
 #include <memory>
 
+#include "core/options.h"
 #include "modules/attention.h"
-#include "modules/options.h"
 #include "modules/scope.h"
 #include "modules/score.h"
 

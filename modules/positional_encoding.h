@@ -4,7 +4,7 @@
 //   learned:    one trained vector per position (up to max_length).
 // Legend: B batch, T steps, D model dims.
 
-#include "modules/options.h"
+#include "core/options.h"
 
 #include <torch/torch.h>
 

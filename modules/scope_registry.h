@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "modules/registry.h"
+#include "core/registry.h"
 #include "modules/scope.h"
 
 namespace attnlab {

@@ -8,8 +8,8 @@
 
 #include <vector>
 
+#include "core/options.h"
 #include "modules/attention.h"
-#include "modules/options.h"
 #include "modules/transformer_layers.h"
 
 namespace attnlab {

@@ -76,7 +76,7 @@ SentencePieceTokenizer::SentencePieceTokenizer(std::string model, const std::str
 std::shared_ptr<SentencePieceTokenizer> SentencePieceTokenizer::train(const std::vector<std::string>& sentences,
                                                                       const SentencePieceOptions& o) {
   if (sentences.empty()) throw std::runtime_error("sentencepiece: no training text");
-  // The special tokens at attnlab's fixed ids (tokenizers/special_tokens.h).
+  // The special tokens at attnlab's fixed ids (core/special_tokens.h).
   static_assert(kPad == 0 && kUnk == 1 && kBos == 2 && kEos == 3 && kCls == 4 && kSep == 5 && kMask == 6);
   const std::string args =
       "--model_type=" + o.model_type() + " --vocab_size=" + std::to_string(o.vocab_size()) +

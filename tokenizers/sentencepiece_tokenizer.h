@@ -15,7 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "modules/options.h"
+#include "core/options.h"
 #include "tokenizers/subprocess.h"
 #include "tokenizers/tokenizer.h"
 

@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "modules/options.h"
+#include "core/options.h"
 #include "tokenizers/tokenizer.h"
 
 namespace attnlab {

@@ -5,10 +5,10 @@
 #include <stdexcept>
 #include <unordered_set>
 
-#include "modules/strict_json.h"
+#include "core/special_tokens.h"
+#include "core/strict_json.h"
 #include "tokenizers/binary_file.h"
 #include "tokenizers/sentencepiece_tokenizer.h"
-#include "tokenizers/special_tokens.h"
 #include "tokenizers/symbol_tokenizer.h"
 #include "tokenizers/vocabulary_tokenizer.h"
 

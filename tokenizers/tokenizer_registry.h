@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "modules/registry.h"
+#include "core/registry.h"
 #include "tokenizers/tokenizer.h"
 
 namespace attnlab {

@@ -9,7 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "modules/options.h"
+#include "core/options.h"
 #include "tokenizers/tokenizer.h"
 
 namespace attnlab {

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "modules/options.h"
+#include "core/options.h"
 
 namespace attnlab {
 

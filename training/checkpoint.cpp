@@ -7,7 +7,7 @@
 #include <iterator>
 #include <sstream>
 
-#include "modules/options.h"
+#include "core/options.h"
 #include "training/atomic_file.h"
 
 namespace attnlab {

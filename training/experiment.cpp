@@ -6,7 +6,7 @@
 #include <regex>
 #include <sstream>
 
-#include "modules/strict_json.h"
+#include "core/strict_json.h"
 
 namespace attnlab {
 

@@ -1,9 +1,9 @@
 #pragma once
 // One variant of an experiment, fully resolved: what the runner builds and trains.
 
+#include "core/options.h"
 #include "data/data_registry.h"
 #include "models/model_registry.h"
-#include "modules/options.h"
 #include "training/init_from.h"
 #include "training/task_registry.h"
 #include "training/threads.h"

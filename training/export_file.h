@@ -18,7 +18,7 @@
 
 #include <torch/script.h>
 
-#include "modules/options.h"
+#include "core/options.h"
 #include "tokenizers/tokenizer.h"
 
 namespace attnlab {

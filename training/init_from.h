@@ -7,7 +7,7 @@
 
 #include <torch/torch.h>
 
-#include "modules/options.h"
+#include "core/options.h"
 #include "tokenizers/tokenizer.h"
 
 namespace attnlab {

@@ -5,7 +5,7 @@
 #include <numeric>
 #include <stdexcept>
 
-#include "tokenizers/special_tokens.h"
+#include "core/special_tokens.h"
 
 namespace attnlab {
 

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "modules/options.h"
+#include "core/options.h"
 
 namespace attnlab {
 

@@ -6,7 +6,7 @@
 
 #include <torch/torch.h>
 
-#include "modules/registry.h"
+#include "core/registry.h"
 
 namespace attnlab {
 

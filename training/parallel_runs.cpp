@@ -1,6 +1,6 @@
 #include "training/parallel_runs.h"
 
-#include "modules/options.h"
+#include "core/options.h"
 
 #include <signal.h>
 #include <spawn.h>

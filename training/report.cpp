@@ -10,7 +10,7 @@
 #include <set>
 #include <sstream>
 
-#include "modules/options.h"
+#include "core/options.h"
 #include "training/atomic_file.h"
 #include "training/attention_map.h"
 #include "training/comparison_table.h"

@@ -5,7 +5,7 @@
 
 #include <functional>
 
-#include "modules/registry.h"
+#include "core/registry.h"
 
 namespace attnlab {
 

@@ -6,9 +6,10 @@
 #include <cmath>
 #include <numeric>
 
+#include "core/special_tokens.h"
+#include "data/batching.h"
 #include "models/decoding.h"
 #include "modules/attention.h"
-#include "tokenizers/special_tokens.h"
 #include "training/alignment_error_rate.h"
 #include "training/translation_metrics.h"
 
@@ -289,8 +290,8 @@ torch::Tensor Seq2SeqTask::decode_outputs(const Seq2SeqBatch& batch) {
   const auto beam = BeamSearchOptions()
                         .beam(eval_.beam())
                         .length_penalty(eval_.length_penalty())
-                        .max_length_a(eval_.max_length_ratio())
-                        .max_length_b(eval_.max_length_extra());
+                        .max_length_ratio(eval_.max_length_ratio())
+                        .max_length_extra(eval_.max_length_extra());
   const auto best = beam_search(*model_, batch.source, batch.source_lengths, beam);
   int64_t longest = 1;
   for (const auto& nbest : best)

@@ -3,7 +3,7 @@
 
 #include <memory>
 
-#include "modules/registry.h"
+#include "core/registry.h"
 #include "training/task.h"
 
 namespace attnlab {

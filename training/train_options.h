@@ -1,7 +1,7 @@
 #pragma once
 // The `train` and `eval` sections of an experiment.
 
-#include "modules/options.h"
+#include "core/options.h"
 #include "training/optimizers.h"
 #include "training/schedules.h"
 

@@ -7,7 +7,6 @@
 #include <filesystem>
 
 #include "data/batching.h"
-#include "data/seq2seq_data.h"
 #include "training/metrics_log.h"
 #include "training/progress.h"
 

@@ -10,7 +10,7 @@
 //               one-hot argmax of softmax((log p + g) / τ), the backward pass its soft gradient.
 // Legend: B batch, Tq query steps, Tk key steps, T target steps, Dv value dims.
 
-#include "modules/options.h"
+#include "core/options.h"
 #include "modules/scope.h"
 
 namespace attnlab {

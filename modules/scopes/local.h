@@ -12,8 +12,8 @@
 // Legend: B batch (B x H rows when built for H heads), Tq query steps, Tk key steps, W = 2D+1 window
 //         keys, Dk key dims, Dv value dims, F feature dims of any rows.
 
+#include "core/options.h"
 #include "modules/head_linear.h"
-#include "modules/options.h"
 #include "modules/scope.h"
 
 namespace attnlab {

@@ -2,8 +2,8 @@
 // Additive score (Bahdanau et al. 2014; Luong's "concat"): score(q, k) = vᵀ tanh(W q + U k).
 // Legend: B batch (B x H rows when built for H heads), Tq query steps, Tk key steps, A attention hidden dims.
 
+#include "core/options.h"
 #include "modules/head_linear.h"
-#include "modules/options.h"
 #include "modules/score.h"
 
 namespace attnlab {

@@ -5,7 +5,7 @@
 // the softmax can get. Keys are normalised once per key sequence.
 // Legend: B batch (B x H rows when built for H heads), H heads, Tq query steps, Tk key steps, D dims.
 
-#include "modules/options.h"
+#include "core/options.h"
 #include "modules/score.h"
 
 namespace attnlab {

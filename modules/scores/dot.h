@@ -5,8 +5,8 @@
 //   scaled_dot (Vaswani et al. 2017): score(q, k) = qᵀk / √D
 //   general (Luong et al. 2015):      score(q, k) = qᵀ W k   (W k computed once per key sequence)
 
+#include "core/options.h"
 #include "modules/head_linear.h"
-#include "modules/options.h"
 #include "modules/score.h"
 
 namespace attnlab {

@@ -4,8 +4,8 @@
 // Legend: B batch (B x H rows when built for H heads), H heads, Tq query steps, Tk key steps
 //         (Tk <= max_length), W window keys, L = max_length.
 
+#include "core/options.h"
 #include "modules/head_linear.h"
-#include "modules/options.h"
 #include "modules/score.h"
 
 namespace attnlab {

@@ -4,9 +4,9 @@
 
 #include <algorithm>
 
+#include "core/special_tokens.h"
 #include "data/data_registry.h"
 #include "data/key_sentence.h"
-#include "tokenizers/special_tokens.h"
 
 namespace attnlab {
 namespace {

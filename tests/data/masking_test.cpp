@@ -4,10 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include "core/special_tokens.h"
 #include "data/masking.h"
 #include "data/monolingual_text.h"
 #include "tests/test_support.h"
-#include "tokenizers/special_tokens.h"
 #include "tokenizers/tokenizer_registry.h"
 
 namespace attnlab {

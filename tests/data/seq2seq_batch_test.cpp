@@ -1,7 +1,8 @@
 #include <gtest/gtest.h>
 
+#include "core/special_tokens.h"
+#include "data/batching.h"
 #include "data/seq2seq_data.h"
-#include "tokenizers/special_tokens.h"
 
 namespace attnlab {
 namespace {

@@ -2,9 +2,9 @@
 
 #include <set>
 
+#include "core/special_tokens.h"
 #include "data/data_registry.h"
 #include "data/synthetic.h"
-#include "tokenizers/special_tokens.h"
 
 namespace attnlab {
 namespace {

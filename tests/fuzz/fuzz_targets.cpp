@@ -12,11 +12,11 @@
 
 #include <torch/torch.h>
 
+#include "core/options.h"
+#include "core/special_tokens.h"
 #include "data/monolingual_text.h"
 #include "data/text_files.h"
 #include "data/word_alignment.h"
-#include "modules/options.h"
-#include "tokenizers/special_tokens.h"
 #include "tokenizers/tokenizer_registry.h"
 #include "tokenizers/vocabulary_tokenizer.h"
 #include "training/checkpoint.h"

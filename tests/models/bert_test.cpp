@@ -6,8 +6,8 @@
 
 #include <cmath>
 
+#include "core/special_tokens.h"
 #include "models/bert.h"
-#include "tokenizers/special_tokens.h"
 
 namespace attnlab {
 namespace {

@@ -6,10 +6,10 @@
 
 #include <cmath>
 
+#include "core/special_tokens.h"
 #include "models/decoding.h"
 #include "models/rnn_seq2seq.h"
 #include "models/transformer_seq2seq.h"
-#include "tokenizers/special_tokens.h"
 
 namespace attnlab {
 namespace {
@@ -81,7 +81,7 @@ TEST(BeamSearch, StopsAtTheLengthLimit) {
   BigramModel model;
   // a = 0, b = 1: one token at most; beams alive at the limit count as hypotheses.
   auto best = beam_search(model, torch::zeros({1, 3}, torch::kLong), torch::tensor({3}),
-                          BeamSearchOptions().beam(2).length_penalty(0.0).max_length_a(0.0).max_length_b(1).n_best(2));
+                          BeamSearchOptions().beam(2).length_penalty(0.0).max_length_ratio(0.0).max_length_extra(1).n_best(2));
   ASSERT_EQ(best[0].size(), 2u);
   EXPECT_EQ(best[0][0].tokens, (std::vector<int64_t>{kA}));
   EXPECT_EQ(best[0][1].tokens, (std::vector<int64_t>{kB}));
@@ -112,7 +112,7 @@ TEST_P(Decoding, BeamOfOneIsGreedy) {
   torch::NoGradGuard no_grad;
   auto source = torch::randint(kNumSpecialTokens, 12, {3, 6});
   auto lengths = torch::tensor({6, 4, 2});
-  auto options = BeamSearchOptions().beam(1).length_penalty(0.0).max_length_a(1.0).max_length_b(3);
+  auto options = BeamSearchOptions().beam(1).length_penalty(0.0).max_length_ratio(1.0).max_length_extra(3);
   auto beams = beam_search(*model, source, lengths, options);
   auto greedy = greedy_decode(*model, source, lengths, 9);
   ASSERT_EQ(beams.size(), 3u);

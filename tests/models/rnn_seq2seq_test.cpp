@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "core/special_tokens.h"
 #include "models/rnn_seq2seq.h"
-#include "tokenizers/special_tokens.h"
 
 namespace attnlab {
 namespace {

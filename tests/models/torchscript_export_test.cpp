@@ -13,6 +13,7 @@
 
 #include <torch/script.h>
 
+#include "core/special_tokens.h"
 #include "models/bert.h"
 #include "models/classifier.h"
 #include "models/decoding.h"
@@ -20,10 +21,9 @@
 #include "models/seq2seq_model.h"
 #include "models/torchscript_export.h"
 #include "modules/attention_registry.h"
-#include "modules/score_registry.h"
 #include "modules/scope_registry.h"
+#include "modules/score_registry.h"
 #include "tests/test_support.h"
-#include "tokenizers/special_tokens.h"
 
 namespace attnlab {
 namespace {
@@ -164,7 +164,7 @@ void check_seq2seq(Seq2SeqModelImpl& model, torch::jit::Module& exported) {
     EXPECT_TRUE(torch::equal(exported_greedy->elements()[1].toTensor(), greedy.lengths)) << "greedy lengths";
     if (model.has_attention()) expect_close(exported_greedy->elements()[2].toTensor(), greedy.attention, "greedy attention");
 
-    const auto options = BeamSearchOptions().beam(3).max_length_a(1.0).max_length_b(2).length_penalty(0.6).n_best(2);
+    const auto options = BeamSearchOptions().beam(3).max_length_ratio(1.0).max_length_extra(2).length_penalty(0.6).n_best(2);
     auto beams = beam_search(model, batch.source, batch.lengths, options);
     auto out = exported.get_method("beam_search")({batch.source, batch.lengths, 3, 1.0, 2, 0.6, 2}).toTuple();
     const auto& e = out->elements();

@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "core/special_tokens.h"
 #include "models/transformer_seq2seq.h"
 #include "modules/attention_registry.h"
 #include "modules/masks.h"
@@ -14,7 +15,6 @@
 #include "modules/transformer_encoder.h"
 #include "modules/transformer_layers.h"
 #include "tests/test_support.h"
-#include "tokenizers/special_tokens.h"
 #include "training/experiment.h"
 #include "training/runner.h"
 #include "training/trainer.h"

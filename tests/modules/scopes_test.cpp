@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <functional>
+#include <map>
 #include <vector>
 
 #include "modules/attention_registry.h"
@@ -106,6 +107,19 @@ void expect_rows(const AttentionOutput& out, const std::vector<std::vector<Row>>
 }
 
 auto one = [](int) { return 1.0; };
+
+// The scopes with a formula test, and where it is. A scope registered without one fails here.
+TEST(Scopes, EveryRegisteredScopeHasAFormulaTest) {
+  const std::map<std::string, std::string> formula_tests = {
+      {"global", "scores_test.cpp: EveryScoreFormula (each score under the global scope)"},
+      {"local_m", "Scopes.LocalMMatchesTheFormulaAtGivenQueryPositions"},
+      {"local_p", "Scopes.LocalPMatchesTheFormula"},
+      {"hard", "hard_attention_test.cpp: HardAttention.*"},
+  };
+  ASSERT_FALSE(scope_registry().entries().empty());
+  for (const auto& e : scope_registry().entries())
+    EXPECT_TRUE(formula_tests.count(e.name)) << "scope \"" << e.name << "\" is registered but has no formula test";
+}
 
 TEST(Scopes, LocalMMatchesTheFormulaAtGivenQueryPositions) {
   auto attention = make_attention(json{{"type", "local_m"}, {"score", "dot"}, {"window", 1}});

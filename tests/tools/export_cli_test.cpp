@@ -14,7 +14,7 @@
 
 #include <torch/script.h>
 
-#include "modules/options.h"
+#include "core/options.h"
 #include "tests/test_support.h"
 #include "tests/tools/cli_support.h"
 

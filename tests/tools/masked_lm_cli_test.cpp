@@ -11,8 +11,8 @@
 #include <filesystem>
 #include <random>
 
+#include "core/options.h"
 #include "tests/test_support.h"
-#include "modules/options.h"
 #include "tests/tools/cli_support.h"
 
 namespace attnlab {

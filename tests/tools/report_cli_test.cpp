@@ -6,9 +6,9 @@
 #include <filesystem>
 #include <regex>
 
+#include "core/options.h"
 #include "tests/test_support.h"
 #include "tests/tools/cli_support.h"
-#include "modules/options.h"
 
 namespace attnlab {
 namespace {

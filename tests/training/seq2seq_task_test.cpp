@@ -7,9 +7,9 @@
 #include <atomic>
 #include <cmath>
 
+#include "core/special_tokens.h"
 #include "data/synthetic.h"
 #include "modules/attention.h"
-#include "tokenizers/special_tokens.h"
 #include "training/seq2seq_task.h"
 
 namespace attnlab {

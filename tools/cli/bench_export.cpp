@@ -7,12 +7,12 @@
 #include <string>
 #include <thread>
 
+#include "core/special_tokens.h"
 #include "models/classifier.h"
 #include "models/decoding.h"
 #include "models/model_registry.h"
 #include "models/seq2seq_model.h"
 #include "models/torchscript_export.h"
-#include "tokenizers/special_tokens.h"
 #include "tools/cli/bench_command.h"
 #include "tools/cli/bench_support.h"
 #include "tools/cli/cli_options.h"
@@ -58,7 +58,7 @@ void bench_seq2seq(const BenchModel& bench, int64_t B, int64_t length, int64_t v
   torch::NoGradGuard no_grad;
   auto source = torch::randint(kNumSpecialTokens, vocab, {B, length}, torch::kLong);
   auto lengths = torch::full({B}, length, torch::kLong);
-  const auto options = BeamSearchOptions().beam(beam).max_length_a(0).max_length_b(length).n_best(1);
+  const auto options = BeamSearchOptions().beam(beam).max_length_ratio(0).max_length_extra(length).n_best(1);
   auto greedy = exported.get_method("greedy");
   auto beam_search_method = exported.get_method("beam_search");
   print({bench.name, "greedy", median_ms([&] { greedy_decode(seq2seq, source, lengths, length); }, [] {}, repeats),

@@ -31,22 +31,22 @@
 
 #include <torch/csrc/autograd/profiler_legacy.h>
 
+#include "core/special_tokens.h"
 #include "data/masking.h"
 #include "models/bert.h"
 #include "models/decoding.h"
 #include "models/model_registry.h"
 #include "models/seq2seq_model.h"
-#include "tokenizers/special_tokens.h"
 #include "tools/cli/bench_command.h"
 #include "tools/cli/bench_peer.h"
 #include "tools/cli/bench_support.h"
 #include "tools/cli/cli_options.h"
 #include "tools/cli/commands.h"
 #include "training/blas_kernels.h"
+#include "training/masked_lm_task.h"
 #include "training/matmul_flops.h"
 #include "training/optimizers.h"
 #include "training/peak_memory.h"
-#include "training/masked_lm_task.h"
 #include "training/seq2seq_task.h"
 #include "training/threads.h"
 
@@ -185,7 +185,7 @@ ModelFigures measure(const BenchModel& bench, const Sizes& s, const StartPeers& 
   const auto probe = greedy_decode(decoder, batches[0].source, batches[0].source_lengths, s.length);
   TORCH_CHECK(probe.lengths.eq(s.length).all().item<bool>(), "bench model: ", bench.name,
               " decoded hypotheses shorter than --length");
-  const auto beam = BeamSearchOptions().beam(s.beam).max_length_a(0).max_length_b(s.length);
+  const auto beam = BeamSearchOptions().beam(s.beam).max_length_ratio(0).max_length_extra(s.length);
   const auto greedy = in_turn(
       [] {},
       [&] {

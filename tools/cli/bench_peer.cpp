@@ -3,7 +3,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "modules/options.h"
+#include "core/options.h"
 #include "tokenizers/subprocess.h"
 #include "training/blas_kernels.h"
 

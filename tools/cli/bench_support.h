@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "modules/options.h"
+#include "core/options.h"
 
 namespace attnlab::cli {
 

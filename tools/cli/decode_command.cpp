@@ -9,13 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "core/special_tokens.h"
 #include "models/decoding.h"
 #include "tools/cli/cli_options.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/trained_run.h"
 #include "training/runner.h"
 #include "training/seq2seq_task.h"
-#include "tokenizers/special_tokens.h"
 
 namespace attnlab::cli {
 
@@ -38,7 +38,7 @@ std::pair<torch::Tensor, torch::Tensor> source_batch(const std::vector<std::vect
 std::vector<std::vector<ScoredHypothesis>> exported_beam_search(torch::jit::Module& module, const torch::Tensor& source,
                                                                 const torch::Tensor& lengths,
                                                                 const BeamSearchOptions& beam) {
-  auto out = module.get_method("beam_search")({source, lengths, beam.beam(), beam.max_length_a(), beam.max_length_b(),
+  auto out = module.get_method("beam_search")({source, lengths, beam.beam(), beam.max_length_ratio(), beam.max_length_extra(),
                                                 beam.length_penalty(), beam.n_best()})
                  .toTuple();
   const auto& e = out->elements();
@@ -84,9 +84,9 @@ int decode_command(int argc, char** argv) {
       "n-best", "hypotheses printed per input", cxxopts::value<int64_t>()->default_value("1"))(
       "length-penalty", "GNMT length penalty alpha (0: none)",
       cxxopts::value<double>()->default_value(std::to_string(defaults.length_penalty())))(
-      "max-length-a", "maximum output length a * source length + b: a",
-      cxxopts::value<double>()->default_value(std::to_string(defaults.max_length_a())))(
-      "max-length-b", "... b", cxxopts::value<int64_t>()->default_value(std::to_string(defaults.max_length_b())))(
+      "max-length-ratio", "maximum output length ratio * source length + extra: the ratio",
+      cxxopts::value<double>()->default_value(std::to_string(defaults.max_length_ratio())))(
+      "max-length-extra", "... the extra tokens", cxxopts::value<int64_t>()->default_value(std::to_string(defaults.max_length_extra())))(
       "batch-size", "sentences decoded at once", cxxopts::value<int64_t>()->default_value("64"));
   options.parse_positional({"run_dir"});
   options.positional_help("RUN_DIR | --model FILE.pt");
@@ -99,11 +99,11 @@ int decode_command(int argc, char** argv) {
   beam.beam((*args)["beam"].as<int64_t>())
       .n_best((*args)["n-best"].as<int64_t>())
       .length_penalty((*args)["length-penalty"].as<double>())
-      .max_length_a((*args)["max-length-a"].as<double>())
-      .max_length_b((*args)["max-length-b"].as<int64_t>());
+      .max_length_ratio((*args)["max-length-ratio"].as<double>())
+      .max_length_extra((*args)["max-length-extra"].as<int64_t>());
   const int64_t batch_size = (*args)["batch-size"].as<int64_t>();
   if (beam.beam() < 1 || beam.n_best() < 1 || beam.n_best() > beam.beam() || batch_size < 1 ||
-      beam.length_penalty() < 0 || beam.max_length_a() < 0 || beam.max_length_b() < 0) {
+      beam.length_penalty() < 0 || beam.max_length_ratio() < 0 || beam.max_length_extra() < 0) {
     std::cerr << program << ": need --beam >= 1, 1 <= --n-best <= --beam, --batch-size >= 1 and "
                  "non-negative length options\n";
     return kExitBadInput;

@@ -4,7 +4,7 @@
 #include <iostream>
 #include <string>
 
-#include "modules/options.h"
+#include "core/options.h"
 #include "tools/cli/bench_command.h"
 #include "tools/cli/commands.h"
 #include "training/blas_kernels.h"

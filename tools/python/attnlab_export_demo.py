@@ -121,7 +121,7 @@ def translate(module, tokenizer, args):
                 results = iter([[(0.0, tokens[b, :ends[b]].tolist())] for b in range(len(real))])
             else:
                 tokens, counts, scores, _, _, _ = module.beam_search(
-                    src, lengths, args.beam, args.max_length_a, args.max_length_b, args.length_penalty, args.n_best)
+                    src, lengths, args.beam, args.max_length_ratio, args.max_length_extra, args.length_penalty, args.n_best)
                 results = iter([[(scores[b, j].item(), tokens[b, j, :counts[b, j]].tolist())
                                  for j in range(args.n_best) if scores[b, j].item() != float("-inf")]
                                 for b in range(len(real))])
@@ -193,8 +193,8 @@ def main():
     parser.add_argument("--beam", type=int, default=5)
     parser.add_argument("--n-best", type=int, default=1)
     parser.add_argument("--length-penalty", type=float, default=0.6)
-    parser.add_argument("--max-length-a", type=float, default=2.0)
-    parser.add_argument("--max-length-b", type=int, default=10)
+    parser.add_argument("--max-length-ratio", type=float, default=2.0)
+    parser.add_argument("--max-length-extra", type=int, default=10)
     parser.add_argument("--greedy", action="store_true", help="translate with greedy() instead of beam_search()")
     parser.add_argument("--max-length", type=int, default=100, help="greedy: the most tokens decoded")
     parser.add_argument("--top-k", type=int, default=5)

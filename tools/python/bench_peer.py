@@ -36,7 +36,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-PAD, BOS, EOS, NUM_SPECIAL = 0, 2, 3, 7  # tokenizers/special_tokens.h
+PAD, BOS, EOS, NUM_SPECIAL = 0, 2, 3, 7  # core/special_tokens.h
 
 
 def sinusoidal_table(length, dims):

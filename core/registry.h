@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "modules/options.h"
+#include "core/options.h"
 
 namespace attnlab {
 

@@ -1,4 +1,4 @@
-#include "modules/strict_json.h"
+#include "core/strict_json.h"
 
 #include <set>
 #include <sstream>

@@ -11,7 +11,7 @@
 #include <istream>
 #include <string>
 
-#include "modules/options.h"
+#include "core/options.h"
 
 namespace attnlab {
 

@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/options.h"
 #include "modules/attention_registry.h"
-#include "modules/options.h"
 
 namespace attnlab {
 namespace {

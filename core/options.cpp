@@ -1,4 +1,4 @@
-#include "modules/options.h"
+#include "core/options.h"
 
 #include <cstdio>
 

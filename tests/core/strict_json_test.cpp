@@ -2,7 +2,7 @@
 // with the pointer where it happened; everything else parses as nlohmann parses it.
 #include <gtest/gtest.h>
 
-#include "modules/strict_json.h"
+#include "core/strict_json.h"
 
 namespace attnlab {
 namespace {
