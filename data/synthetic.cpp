@@ -50,9 +50,12 @@ Seq2SeqExample make_synthetic_example(SyntheticKind kind, std::vector<int64_t> s
   if (kind == SyntheticKind::kSort)
     std::stable_sort(alignment.begin(), alignment.end(),
                      [&](int64_t a, int64_t b) { return source[a] < source[b]; });
-  std::vector<int64_t> target(n);
-  for (int64_t j = 0; j < n; ++j) target[j] = source[alignment[j]];
-  return {std::move(source), std::move(target), std::move(alignment)};
+  Seq2SeqExample example;  // ids only: synthetic tasks have no text
+  example.target.resize(n);
+  for (int64_t j = 0; j < n; ++j) example.target[j] = source[alignment[j]];
+  example.source = std::move(source);
+  example.alignment = std::move(alignment);
+  return example;
 }
 
 namespace {
