@@ -12,6 +12,8 @@
 #include "modules/attention_registry.h"
 #include "modules/masks.h"
 #include "modules/multi_head.h"
+#include "modules/scoped_attention.h"
+#include "modules/scopes/local.h"
 #include "tests/test_support.h"
 
 namespace attnlab {
@@ -216,6 +218,11 @@ TEST_P(PerHeadParameters, EachHeadIsASingleHeadAttentionWithItsOwnParameters) {
     for (auto& p : multi->named_parameters())
       if (p.key().rfind("score.", 0) == 0 || p.key().rfind("scope.", 0) == 0) p.value().add_(torch::randn_like(p.value()) * 0.1);
   }
+  // Local scopes score gathered windows (score_window, per head), not a band over every key.
+  auto score_windows = [](const std::shared_ptr<ScopeImpl>& scope) {
+    if (auto local = std::dynamic_pointer_cast<LocalScopeImpl>(scope)) local->dense_keys_per_window = 0;
+  };
+  score_windows(multi->scope);
   auto query = torch::randn({B, Tq, E}, torch::kDouble), keys = torch::randn({B, Tk, E}, torch::kDouble);
   auto padding = key_padding_mask_from_lengths(torch::tensor({Tk, Tk - 1}), Tk);
   auto out = multi->forward(query, keys, keys, padding);
@@ -228,6 +235,7 @@ TEST_P(PerHeadParameters, EachHeadIsASingleHeadAttentionWithItsOwnParameters) {
   int64_t per_head_tensors = 0;
   for (int64_t h = 0; h < H; ++h) {
     auto single = attention_registry().create(attention_registry().resolve(single_spec, ""), AttentionDims{Dh, Dh});
+    score_windows(std::dynamic_pointer_cast<ScopedAttentionImpl>(single)->scope);
     single->to(torch::kDouble);
     single->eval();
     {
@@ -262,6 +270,9 @@ std::vector<std::pair<json, json>> per_head_cases() {
     cases.emplace_back(json(e.name), json("global"));
   }
   cases.emplace_back(json("scaled_dot"), json{{"type", "local_p"}, {"window", 1}, {"predictor_hidden", 3}});
+  // Per-head parameters in the window forms of the scores (location's, and the default's).
+  for (const char* score : {"location", "additive", "cosine"})
+    cases.emplace_back(json(score), json{{"type", "local_m"}, {"window", 1}});
   return cases;
 }
 
