@@ -31,6 +31,7 @@ struct DecoderStyleEntry {
 const std::vector<DecoderStyleEntry>& decoder_styles();
 /// The style a (checked) name means.
 DecoderStyle decoder_style(const std::string& name);
+/// Their names, in the order of decoder_styles() (what the option accepts).
 std::vector<std::string> decoder_style_names();
 
 struct RnnSeq2SeqOptions {
