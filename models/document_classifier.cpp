@@ -15,7 +15,8 @@ namespace {
 DocumentStructure document_structure(const std::string& name) {
   if (name == "hierarchical") return DocumentStructure::kHierarchical;
   if (name == "flat") return DocumentStructure::kFlat;
-  TORCH_CHECK(name == "mean_pool", "document classifier: structure must be hierarchical, flat or mean_pool, got ", name);
+  TORCH_CHECK(name == "mean_pool", "document classifier: structure must be hierarchical, flat or mean_pool, got ",
+              name);
   return DocumentStructure::kMeanPool;
 }
 }  // namespace

@@ -2,8 +2,9 @@
 // Multi-head attention (Vaswani et al. 2017) over any score and any scope: queries, keys and
 // values are projected to D = Dq dims, split into H heads of Dh = D/H dims, each head attends
 // with the score and scope (both built for Dh dims and H heads: a score or scope with
-// parameters — general's W, additive's W, U, v, local_p's predictor — has its own per head,
-// as in the literature), and the heads' contexts are joined and projected back. Self-attention is the same module with query = keys = values.
+// parameters — general's W, additive's W, U, v, location's table, cosine's scale, local_p's
+// predictor — has its own per head, as in the literature), and the heads' contexts are joined
+// and projected back. Self-attention is the same module with query = keys = values.
 // Legend: B batch, H heads, Tq query steps, Tk key steps, W keys a query sees, D = Dq model
 //         dims, Dh = D/H head dims, Dk key (= value) dims.
 

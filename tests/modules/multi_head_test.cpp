@@ -215,8 +215,10 @@ TEST_P(PerHeadParameters, EachHeadIsASingleHeadAttentionWithItsOwnParameters) {
       (*projection)->bias.zero_();
     }
     // Heads start alike where an initial value is a constant (cosine's scale): set them apart.
-    for (auto& p : multi->named_parameters())
-      if (p.key().rfind("score.", 0) == 0 || p.key().rfind("scope.", 0) == 0) p.value().add_(torch::randn_like(p.value()) * 0.1);
+    for (auto& p : multi->named_parameters()) {
+      const bool of_score_or_scope = p.key().rfind("score.", 0) == 0 || p.key().rfind("scope.", 0) == 0;
+      if (of_score_or_scope) p.value().add_(torch::randn_like(p.value()) * 0.1);
+    }
   }
   // Local scopes score gathered windows (score_window, per head), not a band over every key.
   auto score_windows = [](const std::shared_ptr<ScopeImpl>& scope) {
