@@ -30,8 +30,9 @@ AttentionRegistry::Entry single_head_entry(const ScopeRegistry::Entry& scope) {
     json score_part = json::object();
     if (spec.contains("score")) score_part["score"] = spec.at("score");
     read_options(score_part, pointer, choice);
-    json resolved = scope.resolve(spec, pointer, score_key);  // the scope's options, "score" left to us
-    resolved["score"] = choice.score;
+    // "score" first, then the scope's options: the order resolved configs (and run identities) had.
+    json resolved = {{"score", choice.score}};
+    resolved.update(scope.resolve(spec, pointer, score_key));  // the scope's options, "score" left to us
     return resolved;
   };
   auto create = [scope, score_key](const json& resolved, const std::vector<std::string>&,
