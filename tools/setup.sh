@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(cmake ninja-build g++ libtorch-dev libsentencepiece-dev sentencepiece
           nlohmann-json3-dev libcxxopts-dev libgtest-dev libopenblas0-openmp ccache python3
           python3-torch python3-sentencepiece
+          libgloo-dev  # the c10d Gloo headers: data-parallel training (training/gloo_collective.cpp)
           chromium python3-pil  # chromium, python3-pil: the report is checked in a headless browser
           "$@")
 

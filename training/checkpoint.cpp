@@ -154,13 +154,20 @@ OpenedCheckpoint open_libtorch_checkpoint(const std::string& path) {
   return opened;
 }
 
+OpenedCheckpoint open_checkpoint_bytes(const std::string& file, const std::string& path);
+
 OpenedCheckpoint open_checkpoint(const std::string& path) {
   auto damaged = [&](const std::string& why) { return CheckpointError(path + ": damaged checkpoint: " + why, true); };
   std::error_code error;
   if (std::filesystem::is_directory(path, error)) throw CheckpointError(path + ": is a directory, not a checkpoint", false);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw damaged("cannot be read");
-  const std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return open_checkpoint_bytes(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()), path);
+}
+
+/// `file`: a checkpoint's bytes; `path` names it in messages (and is where a LibTorch archive is read from).
+OpenedCheckpoint open_checkpoint_bytes(const std::string& file, const std::string& path) {
+  auto damaged = [&](const std::string& why) { return CheckpointError(path + ": damaged checkpoint: " + why, true); };
   if (file.rfind("PK\x03\x04", 0) == 0) {  // a zip file: LibTorch's archive, as earlier attnlab versions wrote
     const char* trusted = std::getenv(kTrustOldCheckpoints);
     if (trusted && std::string(trusted) == "1") return open_libtorch_checkpoint(path);
@@ -242,8 +249,8 @@ std::string content_hash(const void* data, size_t size) {
   return text;
 }
 
-void save_checkpoint(const std::string& path, torch::nn::Module& model, const torch::optim::Optimizer* optimizer,
-                     const TrainerState* state, const std::string& config_hash) {
+std::string checkpoint_bytes(torch::nn::Module& model, const torch::optim::Optimizer* optimizer,
+                             const TrainerState* state, const std::string& config_hash) {
   torch::serialize::OutputArchive payload, model_archive;
   model.save(model_archive);
   payload.write("model", model_archive);
@@ -278,7 +285,12 @@ void save_checkpoint(const std::string& path, torch::nn::Module& model, const to
                                    .dump();
   const std::string header = std::string(kHeaderMagic) + " " + std::to_string(kFormat) + " " +
                              content_hash(manifest.data(), manifest.size()) + "\n";
-  write_file_atomically(path, header + manifest + "\n" + bytes);
+  return header + manifest + "\n" + bytes;
+}
+
+void save_checkpoint(const std::string& path, torch::nn::Module& model, const torch::optim::Optimizer* optimizer,
+                     const TrainerState* state, const std::string& config_hash) {
+  write_file_atomically(path, checkpoint_bytes(model, optimizer, state, config_hash));
 }
 
 bool is_attnlab_checkpoint(const std::string& path) {
@@ -292,9 +304,10 @@ torch::serialize::InputArchive read_checkpoint_payload(const std::string& path) 
   return std::move(open_checkpoint(path).payload);
 }
 
-void load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
-                     TrainerState* state, const std::string& config_hash) {
-  auto opened = open_checkpoint(path);
+namespace {
+
+void load_opened_checkpoint(OpenedCheckpoint opened, const std::string& path, torch::nn::Module& model,
+                            torch::optim::Optimizer* optimizer, TrainerState* state, const std::string& config_hash) {
   auto misfit = [&](const std::string& why) { return CheckpointError(path + ": " + why, false); };
   if (!opened.manifest.is_null()) {
     // open_checkpoint checked the manifest's fields (check_manifest_fields): these reads cannot throw.
@@ -333,6 +346,19 @@ void load_checkpoint(const std::string& path, torch::nn::Module& model, torch::o
   } catch (const c10::Error& e) {
     throw misfit("cannot be loaded into this model (" + complaint(error_message(e)) + ")");
   }
+}
+
+}  // namespace
+
+void load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
+                     TrainerState* state, const std::string& config_hash) {
+  load_opened_checkpoint(open_checkpoint(path), path, model, optimizer, state, config_hash);
+}
+
+void load_checkpoint_bytes(const std::string& bytes, const std::string& name, torch::nn::Module& model,
+                           torch::optim::Optimizer* optimizer, TrainerState* state, const std::string& config_hash) {
+  if (bytes.rfind("PK\x03\x04", 0) == 0) throw CheckpointError(name + ": not an attnlab checkpoint", true);
+  load_opened_checkpoint(open_checkpoint_bytes(bytes, name), name, model, optimizer, state, config_hash);
 }
 
 }  // namespace attnlab

@@ -58,6 +58,12 @@ class CheckpointError : public std::runtime_error {
 /// (run_config_hash) is recorded for load_checkpoint to compare.
 void save_checkpoint(const std::string& path, torch::nn::Module& model, const torch::optim::Optimizer* optimizer,
                      const TrainerState* state, const std::string& config_hash = "");
+/// The bytes save_checkpoint writes (what a data-parallel run's rank 0 sends the other ranks).
+std::string checkpoint_bytes(torch::nn::Module& model, const torch::optim::Optimizer* optimizer,
+                             const TrainerState* state, const std::string& config_hash = "");
+/// load_checkpoint of checkpoint_bytes' bytes, verified the same way; `name` stands for the path in messages.
+void load_checkpoint_bytes(const std::string& bytes, const std::string& name, torch::nn::Module& model,
+                           torch::optim::Optimizer* optimizer, TrainerState* state, const std::string& config_hash = "");
 /// Reads what save_checkpoint wrote; optimizer and state are read when given. Verifies the
 /// file first (see above; `config_hash` empty: not compared). Throws CheckpointError.
 void load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,

@@ -32,7 +32,8 @@ int64_t ClassificationTask::train_size() const { return static_cast<int64_t>(dat
 TrainLoss ClassificationTask::train_loss(const std::vector<int64_t>& examples, uint64_t /*draw_seed*/) {
   auto batch = make_document_batch(data_->split("train"), examples);
   auto out = model_->forward(document_input(batch));
-  return {torch::nll_loss(out.log_probs, batch.labels), batch.flat_lengths.sum().item<int64_t>()};
+  return {torch::nll_loss(out.log_probs, batch.labels), batch.flat_lengths.sum().item<int64_t>(),
+          static_cast<int64_t>(examples.size())};
 }
 
 bool ClassificationTask::has_gold_sentences(const std::string& split) const {

@@ -48,11 +48,21 @@ std::vector<int64_t> MaskedLMTask::train_lengths() const {
 }
 
 TrainLoss MaskedLMTask::train_loss(const std::vector<int64_t>& examples, uint64_t draw_seed) {
+  return train_loss_of_rows(examples, draw_seed, 0, static_cast<int64_t>(examples.size()));
+}
+
+TrainLoss MaskedLMTask::train_loss_of_rows(const std::vector<int64_t>& examples, uint64_t draw_seed, int64_t begin,
+                                           int64_t end) {
+  // The masks are drawn for the whole micro-batch, then the rows taken: data-parallel ranks that
+  // share a micro-batch mask it as one process would.
   auto batch = make_text_sequence_batch(data_->split("train"), examples);
   auto masked = mask_tokens(batch.ids, batch.word_start, data_->tokenizer->vocab_size(), options_,
                             masking_generator(draw_seed));
-  auto logits = model_->logits_at(masked.input, batch.segments, masked.selected);  // [N, V]
-  return {masked_lm_loss(logits, masked.targets), batch.ids.ne(kPad).sum().item<int64_t>()};
+  auto rows = [&](const torch::Tensor& t) { return t.narrow(0, begin, end - begin); };  // [B, T] -> [rows, T]
+  auto selected = rows(masked.selected);
+  auto targets = rows(batch.ids).masked_select(selected);                            // [N]
+  auto logits = model_->logits_at(rows(masked.input), rows(batch.segments), selected);  // [N, V]
+  return {masked_lm_loss(logits, targets), rows(batch.ids).ne(kPad).sum().item<int64_t>(), targets.numel()};
 }
 
 std::vector<std::string> MaskedLMTask::metric_names(const std::string&) const {

@@ -35,6 +35,8 @@ class MaskedLMTask : public Task {
   int64_t max_length() const { return data_->max_length; }
   int64_t train_size() const override;
   TrainLoss train_loss(const std::vector<int64_t>& examples, uint64_t draw_seed) override;
+  TrainLoss train_loss_of_rows(const std::vector<int64_t>& examples, uint64_t draw_seed, int64_t begin,
+                               int64_t end) override;
   std::vector<int64_t> train_lengths() const override;
   using Task::evaluate;
   Metrics evaluate(const std::string& split, Predictions* predictions) override;

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <numeric>
+#include <optional>
 #include <set>
 
 #include "data/text_files.h"
@@ -151,14 +152,38 @@ void check_run_directories(const Experiment& experiment, const RunnerOptions& op
   }
 }
 
+namespace {
+
+/// Every rank trains the run of rank 0's config: one line on each rank that was given another.
+void check_same_config(Collective& collective, const std::string& dir, const std::string& config_hash) {
+  const std::string rank0 = broadcast_bytes(collective, config_hash);
+  const bool differs = rank0 != config_hash;
+  if (any_rank(collective, differs))
+    throw ExperimentError(dir + ": " + (differs ? "config.json differs from rank 0's (config hash " + config_hash +
+                                                      ", rank 0's " + rank0 + ")"
+                                                : std::string("another rank's config.json differs from this one's")));
+}
+
+}  // namespace
+
 bool train_run_directory(const std::string& dir, const RunnerOptions& options) {
+  SingleProcess alone;
+  Collective& collective = options.collective ? *options.collective : alone;
+  const bool is_main = collective.is_main();
   const RunConfig config = read_run_config(config_path_of(dir));
   const Variant& variant = config.variant;
-  RunLock lock(dir);
+  const std::string config_hash = config_hash_of(dir);
+  check_same_config(collective, dir, config_hash);
+  std::optional<RunLock> lock;
+  if (is_main) lock.emplace(dir);
   reset_peak_resident_memory();  // this run's own peak, also after other runs in this process
+  // Rank 0 builds the task first: what it trains and keeps (the tokenizer) the others then read.
+  if (!is_main) collective.barrier();
   auto task = build_task(variant.options, config.seed, run_data_context(dir));
+  if (is_main) collective.barrier();
   // A fine-tuned run starts from the other run's weights; a resumed one from its own checkpoint.
-  if (!variant.options.init().from().empty() && !fs::exists(Trainer::latest_checkpoint(dir))) {
+  // (The other ranks of a data-parallel run receive rank 0's weights.)
+  if (is_main && !variant.options.init().from().empty() && !fs::exists(Trainer::latest_checkpoint(dir))) {
     try {
       init_from_run(*task->model(), task->tokenizer(), variant.options.init());
     } catch (const ConfigError& e) {
@@ -170,7 +195,8 @@ bool train_run_directory(const std::string& dir, const RunnerOptions& options) {
   run.seed = config.seed;
   run.resume = true;  // a fresh directory has no checkpoint; the runner refuses stale ones unless --resume
   run.label = variant.name + " seed " + std::to_string(config.seed);
-  run.config_hash = config_hash_of(dir);
+  run.config_hash = config_hash;
+  run.collective = &collective;
   run.stop = options.stop;
   run.log = options.log;
   run.log_is_terminal = options.log_is_terminal;
@@ -183,8 +209,11 @@ bool train_run_directory(const std::string& dir, const RunnerOptions& options) {
     throw TrainingDiverged(dir + ": " + e.what());
   } catch (const CheckpointError& e) {
     throw ExperimentError(e.what());
+  } catch (const CollectiveError& e) {
+    throw CollectiveError(dir + ": " + e.what());
   }
   if (outcome.interrupted) return false;
+  if (!is_main) return true;  // rank 0 evaluates and writes the results
 
   auto model = task->model();
   load_weights(Trainer::best_checkpoint(dir), *model, run.config_hash);
@@ -224,6 +253,12 @@ bool train_run_directory(const std::string& dir, const RunnerOptions& options) {
                   {"train_flops", step_flops.per_token() * s.tokens},
                   {"peak_rss_bytes", peak_resident_memory_bytes().value_or(0.0)},
                   {"metrics", metrics}};
+  if (collective.world_size() > 1)
+    results["data_parallel"] = {
+        {"world_size", collective.world_size()},
+        {"exchange_seconds", outcome.exchange_seconds},  // this session's, like exchange_share
+        {"exchange_share", outcome.exchange_seconds / std::max(1e-9, outcome.session_train_seconds)},
+        {"exchange_bytes_per_step", outcome.exchange_bytes_per_step}};
   write_file_atomically((fs::path(dir) / "results.json").string(), results.dump(2) + "\n");
   return true;
 }
@@ -306,12 +341,16 @@ RunStatus run_experiment(const Experiment& experiment, const RunnerOptions& opti
   check_experiment_or_leave_nothing(experiment, options.out_dir);
   check_run_directories(experiment, options);
   const auto runs = plan_runs(experiment, options);
+  if (options.prepare_only) {
+    for (const auto& run : runs) *options.out << run.dir << (run.finished ? "  (finished)" : "") << "\n";
+    return RunStatus::kDone;
+  }
   std::vector<std::string> pending;
   for (const auto& run : runs) {
     if (run.finished) *options.log << "[" << run.variant << " seed " << run.seed << "] finished earlier: " << run.dir << "\n";
     else pending.push_back(run.dir);
   }
-  if (options.jobs > 1 && pending.size() > 1) {
+  if ((options.jobs > 1 && pending.size() > 1) || (options.data_parallel > 1 && !pending.empty())) {
     if (run_in_parallel(pending, options) == RunStatus::kInterrupted) return RunStatus::kInterrupted;
   } else {
     for (const auto& dir : pending) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "data/tokenizer_store.h"
+#include "training/collective.h"
 #include "training/experiment.h"
 #include "training/task.h"
 
@@ -28,6 +29,14 @@ struct RunnerOptions {
   int64_t jobs = 1;
   /// The command that trains one run directory, e.g. {"/path/attnlab", "train-run"}.
   std::vector<std::string> worker;
+  /// Processes (ranks) per run: > 1 trains each run data-parallel, its ranks started by
+  /// run_in_parallel on 127.0.0.1 (each a `worker` with --world-size/--rank/--master).
+  int64_t data_parallel = 1;
+  /// run_experiment checks the experiment and writes the run directories (config.json), prints
+  /// them and stops: for `train-run` to train them, e.g. as ranks on several machines.
+  bool prepare_only = false;
+  /// In a rank of a data-parallel run (train_run_directory): how it talks to the others.
+  Collective* collective = nullptr;
 };
 
 struct PlannedRun {
@@ -60,6 +69,8 @@ std::vector<PlannedRun> plan_runs(const Experiment& experiment, const RunnerOpti
 
 /// Trains (or continues from its latest checkpoint) the run in `dir`, as its config.json says,
 /// then evaluates the best checkpoint and writes results.json. Returns false if stopped.
+/// With options.collective, this process is one rank of the run: rank 0 does all of the above
+/// and builds the task (and its tokenizer) first; the other ranks train with it and write nothing.
 bool train_run_directory(const std::string& dir, const RunnerOptions& options);
 
 /// Writes <out>/<experiment>/results.csv, summary.md and report.html from the runs' files, and prints the table.

@@ -36,7 +36,7 @@ TrainLoss Seq2SeqTask::train_loss(const std::vector<int64_t>& examples, uint64_t
   auto token_log_probs = out.log_probs.gather(-1, batch.target_out.unsqueeze(-1)).squeeze(-1);  // [B, T]
   auto reward = ((token_log_probs * step_mask).sum(1) / step_mask.sum(1)).detach();               // [B]
   if (auto extra = model_->estimator_loss(out, reward, step_mask); extra.defined()) loss = loss + extra;
-  return {loss, batch.target_tokens()};
+  return {loss, batch.target_tokens(), batch.target_tokens()};
 }
 
 std::vector<int64_t> Seq2SeqTask::train_lengths() const {

@@ -44,8 +44,11 @@ class EvalModeGuard {
 };
 
 struct TrainLoss {
-  torch::Tensor loss;  // scalar, mean over the batch's tokens
-  int64_t tokens;      // tokens the loss covers (for tokens/s)
+  torch::Tensor loss;      // scalar: a mean over the batch's loss_count items
+  int64_t tokens;          // tokens the loss covers (for tokens/s)
+  /// What the mean is over (target tokens, documents, masked tokens): the weight of this loss
+  /// when data-parallel ranks combine their shares of one micro-batch.
+  int64_t loss_count = 0;
 };
 
 class Task {
@@ -61,6 +64,13 @@ class Task {
   /// seed, the step and the micro-batch, so a resumed run draws exactly as an uninterrupted one
   /// and every variant of an experiment sees the same draws for a seed.
   virtual TrainLoss train_loss(const std::vector<int64_t>& examples, uint64_t draw_seed) = 0;
+  /// The loss of rows [begin, end) of a micro-batch: one rank's share of it in data-parallel
+  /// training. By default train_loss of those examples; a task whose draws depend on the whole
+  /// micro-batch (masked LM) draws for all of it, so that the shares together are the one batch.
+  virtual TrainLoss train_loss_of_rows(const std::vector<int64_t>& examples, uint64_t draw_seed, int64_t begin,
+                                       int64_t end) {
+    return train_loss(std::vector<int64_t>(examples.begin() + begin, examples.begin() + end), draw_seed);
+  }
   /// Each training example's size in tokens, for batching by a token budget; empty if the
   /// task does not batch that way.
   virtual std::vector<int64_t> train_lengths() const { return {}; }

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "training/checkpoint.h"
+#include "training/collective.h"
 #include "training/task.h"
 #include "training/train_options.h"
 
@@ -34,12 +35,22 @@ struct TrainerRun {
   bool log_is_terminal = false;
   /// The run's config hash, recorded in its checkpoints and compared on resume ("": not compared).
   std::string config_hash;
+  /// The ranks of a data-parallel run (null: this process alone). Every rank takes its share of
+  /// each micro-batch; rank 0 alone writes checkpoints, metrics and progress, validates, and
+  /// decides for all (see trainer.cpp).
+  Collective* collective = nullptr;
 };
 
 struct TrainOutcome {
   bool interrupted = false;
   bool stopped_early = false;
   TrainerState state;
+  /// Data-parallel runs, this session: time in the exchanges of the training steps (gradients,
+  /// loss weights, buffers) and the bytes each rank sends into them per step.
+  double exchange_seconds = 0;
+  double exchange_bytes_per_step = 0;
+  /// Time in training steps this session (state.train_seconds counts earlier sessions too).
+  double session_train_seconds = 0;
 };
 
 /// Training diverged: a step's loss or gradient norm, or a validation's loss or early-stopping
@@ -65,6 +76,19 @@ class Trainer {
   static std::string previous_checkpoint(const std::string& run_dir);
 
  private:
+  struct Session;  // what one train() call keeps between its steps (trainer.cpp)
+  struct Step;     // what one optimizer step gave
+
+  /// Optimizer, resume, and in a data-parallel run rank 0's weights and state on every rank.
+  void start(Session& s);
+  /// One optimizer step over grad_accumulation micro-batches; throws TrainingDiverged.
+  Step take_step(Session& s);
+  void log_step(Session& s, const Step& step);
+  /// Validation (rank 0), the best checkpoint, early stopping, the latest checkpoint. Returns
+  /// whether to stop early; the decision reaches every rank.
+  bool evaluate_and_checkpoint(Session& s, double lr);
+  void save_latest(Session& s);
+
   /// Indices of the micro-batches of one epoch, in that epoch's seeded order.
   std::vector<std::vector<int64_t>> epoch_batches(int64_t epoch) const;
   /// Loads latest.pt, or previous.pt when latest.pt is missing or damaged (saying so); throws

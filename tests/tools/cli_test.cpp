@@ -106,12 +106,18 @@ TEST(EndToEnd, BenchmarksRunAtTinySizesAndRejectBadArguments) {
   for (const char* row : {"\ntransformer   greedy", "\ntransformer   beam2", "\nrnn_bahdanau  greedy", "\nhan "})
     EXPECT_NE(exported.out.find(row), std::string::npos) << exported.out;
 
+  auto parallel = attnlab_cli("bench data-parallel --batch 4 --length 3 --vocab 12 --steps 2 --repeats 1", dir);
+  ASSERT_EQ(parallel.exit_code, 0) << parallel.err;
+  for (const char* row : {"\n1 process x 1 thread ", "\n1 process x 2 threads ", "\n2 processes x 1 thread ", "\nEstimate for 8"})
+    EXPECT_NE(parallel.out.find(row), std::string::npos) << parallel.out;
+
   auto missing = attnlab_cli("bench", dir);
   EXPECT_EQ(missing.exit_code, 2);
-  EXPECT_EQ(missing.err, "attnlab bench: missing the benchmark: attention, model or export (see attnlab bench --help)\n");
+  EXPECT_EQ(missing.err,
+            "attnlab bench: missing the benchmark: attention, model, export or data-parallel (see attnlab bench --help)\n");
   auto unknown = attnlab_cli("bench speed", dir);
   EXPECT_EQ(unknown.exit_code, 2);
-  EXPECT_NE(unknown.err.find("unknown benchmark \"speed\"; known: attention, model, export"), std::string::npos);
+  EXPECT_NE(unknown.err.find("unknown benchmark \"speed\"; known: attention, model, export, data-parallel"), std::string::npos);
   auto bad_length = attnlab_cli("bench model --length 1", dir);
   EXPECT_EQ(bad_length.exit_code, 2);
   EXPECT_EQ(bad_length.err, "attnlab bench model: --length must be at least 2 (see attnlab bench model --help)\n");

@@ -75,6 +75,42 @@ TEST(Checkpoint, RoundTripsModelOptimizerAndState) {
   EXPECT_EQ(loaded_optimizer.state().size(), 4u);
 }
 
+TEST(Checkpoint, BytesAreTheFileAndLoadAsTheFileDoes) {
+  // What a data-parallel run's rank 0 sends the other ranks: the checkpoint file's bytes.
+  TempDir dir;
+  torch::manual_seed(1);
+  TwoLayers saved(6, 5);
+  torch::optim::Adam optimizer(saved.parameters(), 0.1);
+  saved.first->weight.sum().backward();
+  optimizer.step();
+  TrainerState state;
+  state.step = 3;
+  state.rng_state = at::detail::getDefaultCPUGenerator().get_state();
+  save_checkpoint(dir.file("c.pt"), saved, &optimizer, &state, "abc");
+  const std::string bytes = checkpoint_bytes(saved, &optimizer, &state, "abc");
+  ASSERT_FALSE(bytes.empty());
+  EXPECT_EQ(bytes, test_util::read_text(dir.file("c.pt")));
+
+  torch::manual_seed(2);
+  TwoLayers loaded(6, 5);
+  torch::optim::Adam loaded_optimizer(loaded.parameters(), 0.1);
+  TrainerState loaded_state;
+  load_checkpoint_bytes(bytes, "rank 0's state", loaded, &loaded_optimizer, &loaded_state, "abc");
+  expect_same(tensors_of(saved), tensors_of(loaded));
+  EXPECT_EQ(loaded_state.step, 3);
+  EXPECT_EQ(loaded_optimizer.state().size(), optimizer.state().size());
+
+  std::string damaged = bytes;
+  damaged[damaged.size() / 2] ^= 0x40;
+  try {
+    load_checkpoint_bytes(damaged, "rank 0's state", loaded, nullptr, nullptr);
+    ADD_FAILURE() << "damaged bytes loaded";
+  } catch (const CheckpointError& e) {
+    EXPECT_TRUE(e.damaged());
+    EXPECT_EQ(std::string(e.what()).rfind("rank 0's state: damaged checkpoint", 0), 0u) << e.what();
+  }
+}
+
 TEST(Checkpoint, AFlippedByteAnywhereInThePayloadIsRefusedAndTheModelKeepsItsWeights) {
   TempDir dir;
   torch::manual_seed(1);

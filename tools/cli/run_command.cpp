@@ -31,7 +31,12 @@ int run_command(int argc, char** argv) {
                                                   cxxopts::value<std::string>()->default_value("runs"))(
       "resume", "continue unfinished runs and reuse finished ones")(
       "jobs", "train N runs at once, each in its own process (give each 'threads' cores)",
-      cxxopts::value<int64_t>()->default_value("1"));
+      cxxopts::value<int64_t>()->default_value("1"))(
+      "data-parallel", "train each run as N processes on this machine, each on its share of every batch "
+      "(c10d/Gloo over 127.0.0.1); with --jobs J, J runs x N processes x 'threads' threads run at once",
+      cxxopts::value<int64_t>()->default_value("1"))(
+      "prepare", "only check the experiment and write its run directories (config.json), printing them: "
+      "for `attnlab train-run`, e.g. one rank per machine");
   ExperimentOverrides overrides;
   overrides.sets = take_whole_values(argc, argv, "set");
   int exit_code = kExitOk;
@@ -57,7 +62,13 @@ int run_command(int argc, char** argv) {
     std::cerr << "attnlab run: --jobs must be >= 1, got " << runner.jobs << "\n";
     return kExitBadInput;
   }
+  runner.data_parallel = (*args)["data-parallel"].as<int64_t>();
+  if (runner.data_parallel < 1 || runner.data_parallel > 256) {
+    std::cerr << "attnlab run: --data-parallel must be in [1, 256], got " << runner.data_parallel << "\n";
+    return kExitBadInput;
+  }
   runner.worker = {self_path(argv[0]), "train-run", "--no-redraw"};
+  runner.prepare_only = args->count("prepare") > 0;
   try {
     const Experiment experiment = load_experiment((*args)["experiment"].as<std::string>(), overrides);
     runner.stop = &install_interrupt_handler();
