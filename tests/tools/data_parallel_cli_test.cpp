@@ -284,6 +284,20 @@ TEST(EndToEnd, DataParallelBadRendezvousIsOneLineExitTwoAndWritesNothing) {
   expect_one_line(read_text(dir.file("rank1.log")), "rank 0 was started with --world-size 2");
   expect_one_line(read_text(dir.file("rank0.log")), "rank 1 was started with --world-size 3");
 
+  // Ranks given run directories of different configs.
+  json other = seq2seq_experiment(20);
+  other["train"]["batch_size"] = 8;
+  TempDir other_dir;
+  const fs::path other_run = planned_run(other, other_dir, "other");
+  const std::string master2 = "127.0.0.1:" + std::to_string(free_local_port());
+  const pid_t first = start_rank(run, 0, 2, master2, dir.file("first.log"), {"--join-timeout", "20"});
+  const pid_t second = start_rank(other_run, 1, 2, master2, dir.file("second.log"), {"--join-timeout", "20"});
+  EXPECT_EQ(exit_code_within(first, 60), 2);
+  EXPECT_EQ(exit_code_within(second, 60), 2);
+  expect_one_line(read_text(dir.file("first.log")), "another rank's config.json differs from this one's");
+  expect_one_line(read_text(dir.file("second.log")), "config.json differs from rank 0's");
+  expect_nothing_written(other_run);
+
   // Arguments that are wrong on their own.
   for (const std::string& args : {rank_args + "--rank 2 --master 127.0.0.1:29500", rank_args + "--rank 0",
                                   rank_args + "--rank 0 --master 127.0.0.1", rank_args + "--rank 0 --master h:99999"}) {

@@ -158,24 +158,23 @@ int bench_data_parallel_command(int argc, char** argv) {
               << padded(dp ? fixed(median_of(i, &Figures::exchange_bytes_per_step) / (1024.0 * 1024.0), 2) : "-", 15, true)
               << "\n";
   }
-  // On paper: every machine is this one running `ranks` x 1 thread, compute scales with the share
-  // of the batch, and a ring all-reduce sends 2 (M - 1) / M of the bytes over each machine's link,
-  // not overlapped with compute, plus 2 (M - 1) hops of latency.
+  // On paper: each machine is this one as 1 process x N threads (its best layout here), taking
+  // a batch of --batch sentences; a step is that machine's measured step plus a ring all-reduce of
+  // the measured gradient bytes, 2 (M - 1) / M of them over each machine's link, with 2 (M - 1)
+  // hops of latency, not overlapped with compute.
   const double bytes = median_of(layouts.size() - 1, &Figures::exchange_bytes_per_step);
-  const double machine_tps = median_of(layouts.size() - 1, &Figures::tokens_per_second);
+  const double machine_tps = median_of(1, &Figures::tokens_per_second);
   const double tokens_per_step = static_cast<double>(batch * length);
-  const double machine_step = tokens_per_step / machine_tps;
-  const double compute_step = machine_step * (1 - median_of(layouts.size() - 1, &Figures::exchange_share));
+  const double compute_step = tokens_per_step / machine_tps;
   const double m = static_cast<double>(machines), latency = 50e-6;
   const double ring = 2 * (m - 1) / m * bytes / (gbits * 1e9 / 8) + 2 * (m - 1) * latency;
-  const double step = compute_step + ring;  // the global batch M times as large, each machine its own share
-  std::cout << "\nEstimate for " << machines << " such machines on " << fixed(gbits, 0)
-            << " Gbit/s (global batch " << machines << " x " << batch
-            << "): step = compute of one machine's batch (" << fixed(compute_step * 1000, 0)
-            << " ms, measured) + ring all-reduce 2(M-1)/M x " << fixed(bytes / (1024.0 * 1024.0), 1)
-            << " MiB / link speed + 2(M-1) x 50 us = " << fixed(ring * 1000, 1) << " ms, not overlapped\n"
-            << "  -> " << fixed(m * tokens_per_step / step, 0) << " tokens/s, " << fixed(m * tokens_per_step / step / machine_tps, 2)
-            << " x one machine (ideal " << machines << ")\n";
+  const double step = compute_step + ring;
+  std::cout << "\nEstimate for " << machines << " machines like this one on " << fixed(gbits, 0) << " Gbit/s, each "
+            << layouts[1].name << " on " << batch << " sentences a step:\n  step = " << fixed(compute_step * 1000, 0)
+            << " ms (measured above) + ring all-reduce of " << fixed(bytes / (1024.0 * 1024.0), 1)
+            << " MiB: 2(M-1)/M x bytes / link speed + 2(M-1) x 50 us = " << fixed(ring * 1000, 1)
+            << " ms, not overlapped\n  -> " << fixed(m * tokens_per_step / step, 0) << " tokens/s, "
+            << fixed(m * tokens_per_step / step / machine_tps, 2) << " x one machine (ideal " << machines << ")\n";
   if (!keep) fs::remove_all(dir);
   return kExitOk;
 }

@@ -51,8 +51,9 @@ int train_run_command(int argc, char** argv) {
                            "Train one run directory as its config.json says (continuing from its latest "
                            "checkpoint if there is one), then evaluate its best checkpoint and write results.json. "
                            "`attnlab run --jobs N` starts one of these per run.\n\n"
-                           "Data-parallel: start one process per rank, each with the same RUN_DIR (config.json, data "
-                           "and tokenizer readable at the same paths on every machine) and --world-size N --rank R "
+                           "Data-parallel: start one process per rank, each with the same RUN_DIR (`attnlab run "
+                           "--prepare` writes it; config.json, data and tokenizer readable at the same paths on "
+                           "every machine) and --world-size N --rank R "
                            "--master HOST:PORT, HOST:PORT being where rank 0 listens. Each rank trains on its share "
                            "of every batch with the config's `threads`; rank 0 alone writes files. "
                            "`attnlab run --data-parallel N` does this on one machine.");
