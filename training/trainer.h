@@ -5,6 +5,9 @@
 //   train loss logged every log_every steps; every eval_every steps the validation
 //   split is evaluated, the best checkpoint kept, early stopping decided and the latest
 //   checkpoint written. A stop request (SIGINT) writes the latest checkpoint and returns.
+// In a data-parallel run (TrainerRun::collective) every rank runs this loop on its share of each
+// micro-batch; the gradients are summed over the ranks before clipping, and rank 0 writes,
+// validates and decides for all (trainer.cpp).
 
 #include <atomic>
 #include <functional>
