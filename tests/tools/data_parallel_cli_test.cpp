@@ -251,6 +251,23 @@ void expect_one_line(const std::string& err, const std::string& what) {
   EXPECT_NE(err.find(what), std::string::npos) << err;
 }
 
+struct RankStart {
+  fs::path run;
+  int64_t world_size;
+  std::string complaint;  // what its one line of error says
+};
+
+/// Ranks 0 and 1 started as given both end with exit 2 and one line each.
+void expect_both_refused(const RankStart& rank0, const RankStart& rank1, const TempDir& dir) {
+  const std::string master = "127.0.0.1:" + std::to_string(free_local_port());
+  const pid_t first = start_rank(rank0.run, 0, rank0.world_size, master, dir.file("rank0.log"), {"--join-timeout", "20"});
+  const pid_t second = start_rank(rank1.run, 1, rank1.world_size, master, dir.file("rank1.log"), {"--join-timeout", "20"});
+  EXPECT_EQ(exit_code_within(first, 60), 2);
+  EXPECT_EQ(exit_code_within(second, 60), 2);
+  expect_one_line(read_text(dir.file("rank0.log")), rank0.complaint);
+  expect_one_line(read_text(dir.file("rank1.log")), rank1.complaint);
+}
+
 TEST(EndToEnd, DataParallelBadRendezvousIsOneLineExitTwoAndWritesNothing) {
   TempDir dir;
   const fs::path run = planned_run(seq2seq_experiment(20), dir, "bad");
@@ -275,27 +292,15 @@ TEST(EndToEnd, DataParallelBadRendezvousIsOneLineExitTwoAndWritesNothing) {
   EXPECT_EQ(r.exit_code, 2);
   expect_one_line(r.err, "is in use");
 
-  // Ranks started with different world sizes.
-  const std::string master = "127.0.0.1:" + std::to_string(free_local_port());
-  const pid_t rank0 = start_rank(run, 0, 2, master, dir.file("rank0.log"), {"--join-timeout", "20"});
-  const pid_t rank1 = start_rank(run, 1, 3, master, dir.file("rank1.log"), {"--join-timeout", "20"});
-  EXPECT_EQ(exit_code_within(rank1, 30), 2);
-  EXPECT_EQ(exit_code_within(rank0, 30), 2);
-  expect_one_line(read_text(dir.file("rank1.log")), "rank 0 was started with --world-size 2");
-  expect_one_line(read_text(dir.file("rank0.log")), "rank 1 was started with --world-size 3");
-
-  // Ranks given run directories of different configs.
+  // Ranks started with different world sizes; ranks given run directories of different configs.
+  expect_both_refused({run, 2, "rank 1 was started with --world-size 3"},
+                      {run, 3, "rank 0 was started with --world-size 2"}, dir);
   json other = seq2seq_experiment(20);
   other["train"]["batch_size"] = 8;
   TempDir other_dir;
   const fs::path other_run = planned_run(other, other_dir, "other");
-  const std::string master2 = "127.0.0.1:" + std::to_string(free_local_port());
-  const pid_t first = start_rank(run, 0, 2, master2, dir.file("first.log"), {"--join-timeout", "20"});
-  const pid_t second = start_rank(other_run, 1, 2, master2, dir.file("second.log"), {"--join-timeout", "20"});
-  EXPECT_EQ(exit_code_within(first, 60), 2);
-  EXPECT_EQ(exit_code_within(second, 60), 2);
-  expect_one_line(read_text(dir.file("first.log")), "another rank's config.json differs from this one's");
-  expect_one_line(read_text(dir.file("second.log")), "config.json differs from rank 0's");
+  expect_both_refused({run, 2, "another rank's config.json differs from this one's"},
+                      {other_run, 2, "config.json differs from rank 0's"}, dir);
   expect_nothing_written(other_run);
 
   // Arguments that are wrong on their own.
