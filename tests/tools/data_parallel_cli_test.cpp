@@ -238,6 +238,30 @@ TEST(EndToEnd, DataParallelRankKilledEndsTheOtherAndTheRunResumesToTheSameWeight
             1e-6);
 }
 
+TEST(EndToEnd, DataParallelCtrlCStopsEveryRankWithACheckpointAndResumesToTheSameWeights) {
+  TempDir dir;
+  write_text(dir.file("experiment.json"), seq2seq_experiment(400).dump());
+  const fs::path run = fs::path(dir.file("stopped")) / "dp" / "bahdanau" / "seed-1";
+  const int status = test_util::run_and_signal(
+      {"run", dir.file("experiment.json"), "--out", dir.file("stopped"), "--data-parallel", "2"}, run / "metrics.jsonl",
+      "\"event\":\"eval\"", SIGINT, dir.file("stopped.log"));
+  ASSERT_TRUE(WIFEXITED(status)) << read_text(dir.file("stopped.log"));
+  EXPECT_EQ(WEXITSTATUS(status), 130) << read_text(dir.file("stopped.log"));
+  ASSERT_TRUE(fs::exists(run / "checkpoints" / "latest.pt"));
+  EXPECT_FALSE(fs::exists(run / "results.json"));
+
+  const auto resumed = attnlab_cli("run " + quote(dir.file("experiment.json")) + " --out " + quote(dir.file("stopped")) +
+                                       " --data-parallel 2 --resume",
+                                   dir);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  const auto whole = attnlab_cli(
+      "run " + quote(dir.file("experiment.json")) + " --out " + quote(dir.file("whole")) + " --data-parallel 2", dir);
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  EXPECT_LE(relative_difference(test_util::checkpoint_weights(only_run(dir.file("whole"))),
+                                test_util::checkpoint_weights(run)),
+            1e-6);
+}
+
 /// Only config.json is in the run directory (nothing was written).
 void expect_nothing_written(const fs::path& run) {
   std::vector<std::string> names;
