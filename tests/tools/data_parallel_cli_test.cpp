@@ -200,6 +200,16 @@ fs::path planned_run(const json& experiment, const TempDir& dir, const std::stri
   return runs.front().dir;
 }
 
+/// `run` (of dir/experiment.json) ends with the weights of the same run trained by two ranks without a stop.
+void expect_weights_of_an_uninterrupted_run(const fs::path& run, const TempDir& dir) {
+  const auto whole = attnlab_cli(
+      "run " + quote(dir.file("experiment.json")) + " --out " + quote(dir.file("whole")) + " --data-parallel 2", dir);
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  EXPECT_LE(relative_difference(test_util::checkpoint_weights(only_run(dir.file("whole"))),
+                                test_util::checkpoint_weights(run)),
+            1e-6);
+}
+
 TEST(EndToEnd, DataParallelRankKilledEndsTheOtherAndTheRunResumesToTheSameWeights) {
   TempDir dir;
   const json experiment = seq2seq_experiment(400);
@@ -230,12 +240,7 @@ TEST(EndToEnd, DataParallelRankKilledEndsTheOtherAndTheRunResumesToTheSameWeight
   EXPECT_EQ(exit_code_within(resumed1, 60), 0) << read_text(dir.file("resumed1.log"));
   ASSERT_TRUE(fs::exists(run / "results.json"));
 
-  const auto whole = attnlab_cli(
-      "run " + quote(dir.file("experiment.json")) + " --out " + quote(dir.file("whole")) + " --data-parallel 2", dir);
-  ASSERT_EQ(whole.exit_code, 0) << whole.err;
-  EXPECT_LE(relative_difference(test_util::checkpoint_weights(only_run(dir.file("whole"))),
-                                test_util::checkpoint_weights(run)),
-            1e-6);
+  expect_weights_of_an_uninterrupted_run(run, dir);
 }
 
 TEST(EndToEnd, DataParallelCtrlCStopsEveryRankWithACheckpointAndResumesToTheSameWeights) {
@@ -254,12 +259,7 @@ TEST(EndToEnd, DataParallelCtrlCStopsEveryRankWithACheckpointAndResumesToTheSame
                                        " --data-parallel 2 --resume",
                                    dir);
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
-  const auto whole = attnlab_cli(
-      "run " + quote(dir.file("experiment.json")) + " --out " + quote(dir.file("whole")) + " --data-parallel 2", dir);
-  ASSERT_EQ(whole.exit_code, 0) << whole.err;
-  EXPECT_LE(relative_difference(test_util::checkpoint_weights(only_run(dir.file("whole"))),
-                                test_util::checkpoint_weights(run)),
-            1e-6);
+  expect_weights_of_an_uninterrupted_run(run, dir);
 }
 
 /// Only config.json is in the run directory (nothing was written).
