@@ -21,8 +21,9 @@ class ClassificationTask : public Task {
   const Tokenizer& tokenizer() const override { return *data_->tokenizer; }
   int64_t train_size() const override;
   TrainLoss train_loss(const std::vector<int64_t>& examples, uint64_t draw_seed) override;
-  using Task::evaluate;
-  Metrics evaluate(const std::string& split, Predictions* predictions) override;
+  MetricSums measure(const std::string& split, EvaluationPass pass, EvaluationShare share,
+                     Predictions* predictions) override;
+  Metrics metrics_from(const std::string& split, EvaluationPass pass, const MetricSums& sums) const override;
   std::vector<std::string> splits() const override { return data_->split_names(); }
   std::vector<std::string> metric_names(const std::string& split) const override;
   std::vector<std::string> table_metrics(const std::string& split) const override;
@@ -41,8 +42,10 @@ class ClassificationTask : public Task {
 /// The model's input from a batch of documents.
 DocumentInput document_input(const DocumentBatch& batch);
 
-/// Macro-F1 and F1 per class from predicted and gold labels ([N] each) over C classes.
-std::pair<double, std::vector<double>> f1_scores(const torch::Tensor& predicted, const torch::Tensor& gold,
-                                                 int64_t classes);
+/// The C × C confusion counts of predicted and gold labels ([N] each), gold-major: cell g·C + p
+/// counts the documents of gold label g predicted as p.
+std::vector<double> confusion_counts(const torch::Tensor& predicted, const torch::Tensor& gold, int64_t classes);
+/// Macro-F1 and F1 per class from confusion counts (confusion_counts' layout).
+std::pair<double, std::vector<double>> f1_scores(const std::vector<double>& confusion, int64_t classes);
 
 }  // namespace attnlab

@@ -22,6 +22,25 @@ std::string broadcast_bytes(Collective& collective, const std::string& bytes) {
   return std::string(static_cast<const char*>(data[0].data_ptr()), static_cast<size_t>(n));
 }
 
+std::vector<std::string> all_gather_bytes(Collective& collective, const std::string& bytes) {
+  const int64_t ranks = collective.world_size(), rank = collective.rank();
+  if (ranks == 1) return {bytes};
+  // The collective only adds: each rank writes its bytes into its own region of zeros.
+  std::vector<torch::Tensor> sizes = {torch::zeros({ranks}, torch::kLong)};
+  sizes[0][rank] = static_cast<int64_t>(bytes.size());
+  collective.all_reduce_sum(sizes);
+  std::vector<int64_t> offsets = {0};
+  for (int64_t r = 0; r < ranks; ++r) offsets.push_back(offsets.back() + sizes[0][r].item<int64_t>());
+  std::vector<torch::Tensor> data = {torch::zeros({offsets.back()}, torch::kUInt8)};
+  std::memcpy(static_cast<char*>(data[0].data_ptr()) + offsets[rank], bytes.data(), bytes.size());
+  collective.all_reduce_sum(data);
+  std::vector<std::string> gathered;
+  const char* all = static_cast<const char*>(data[0].data_ptr());
+  for (int64_t r = 0; r < ranks; ++r)
+    gathered.emplace_back(all + offsets[r], static_cast<size_t>(offsets[r + 1] - offsets[r]));
+  return gathered;
+}
+
 std::vector<double> broadcast_values(Collective& collective, std::vector<double> values) {
   if (collective.world_size() == 1 || values.empty()) return values;
   std::vector<torch::Tensor> tensor = {torch::tensor(values, torch::kDouble)};

@@ -50,6 +50,8 @@ class SingleProcess final : public Collective {
 bool any_rank(Collective& collective, bool flag);
 /// Rank 0's `bytes` on every rank.
 std::string broadcast_bytes(Collective& collective, const std::string& bytes);
+/// Every rank's `bytes`, in rank order, on every rank.
+std::vector<std::string> all_gather_bytes(Collective& collective, const std::string& bytes);
 /// Rank 0's `values` on every rank (each rank passes as many).
 std::vector<double> broadcast_values(Collective& collective, std::vector<double> values);
 

@@ -22,7 +22,8 @@ struct GlooRendezvous {
   int64_t world_size = 1;
   /// How long a rank waits for the others to join.
   std::chrono::seconds join_timeout{300};
-  /// How long one collective call waits for the other ranks (rank 0's evaluation included).
+  /// How long one collective call waits for the other ranks (a rank's share of a validation and
+  /// rank 0's checkpoint writing included).
   std::chrono::seconds call_timeout{1800};
 };
 

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "core/special_tokens.h"
+#include "data/batching.h"
 
 namespace attnlab {
 
@@ -134,46 +135,58 @@ void MaskedLMTask::record_predictions(const std::vector<TextSequence>& sequences
   }
 }
 
-Metrics MaskedLMTask::evaluate(const std::string& split, Predictions* predictions) {
+// The sums of a share (MetricSums), each over the selected positions:
+//   "model"   {Σ −log p(original token), top-1 hits, top-5 hits, positions}
+//   "unigram" {Σ −log p_unigram(original token), hits of the most frequent token}
+MetricSums MaskedLMTask::measure(const std::string& split, EvaluationPass /*pass*/, EvaluationShare share,
+                                 Predictions* predictions) {
   const auto& sequences = data_->split(split);
   TORCH_CHECK(!sequences.empty(), "masked LM task: split \"", split, "\" is empty");
   const auto& inputs = evaluation_inputs(split);
   torch::NoGradGuard no_grad;
   EvalModeGuard eval_mode(*model_);
-  double nll = 0, correct = 0, in_top = 0, unigram_nll = 0, unigram_correct = 0;
-  int64_t targets = 0;
+  MetricSums sums = {{"model", {0, 0, 0, 0}}, {"unigram", {0, 0}}};
+  auto& model = sums["model"];
+  auto& unigram = sums["unigram"];
   std::vector<int64_t> order(sequences.size());
   std::iota(order.begin(), order.end(), 0);
-  for (size_t start = 0; start < order.size(); start += static_cast<size_t>(eval_.batch_size())) {
+  const auto batches = chunk(order, eval_.batch_size());
+  for (size_t batch_index = 0; batch_index < batches.size(); ++batch_index) {
+    if (!share.takes(batch_index)) continue;
     throw_if_stopped();
-    const size_t end = std::min(order.size(), start + static_cast<size_t>(eval_.batch_size()));
-    const std::vector<int64_t> indices(order.begin() + start, order.begin() + end);
+    const auto& indices = batches[batch_index];
     auto original = make_text_sequence_batch(sequences, indices);
     auto masked = make_text_sequence_batch(inputs, indices);  // word_start holds the selection
     const auto targets_here = original.ids.index({masked.word_start});  // [N]
     const int64_t N = targets_here.size(0);
     if (N == 0) continue;
     auto logits = model_->logits_at(masked.ids, masked.segments, masked.word_start);  // [N, V]
-    nll += masked_lm_loss(logits, targets_here).item<double>() * static_cast<double>(N);
     const auto top = std::get<1>(logits.topk(std::min<int64_t>(kTopK, logits.size(1)), -1));  // [N, 5]
     const auto hit = top.eq(targets_here.unsqueeze(1));                                         // [N, 5]
-    correct += hit.select(1, 0).sum().item<double>();
-    in_top += hit.any(1).sum().item<double>();
+    model[0] += masked_lm_loss(logits, targets_here).item<double>() * static_cast<double>(N);
+    model[1] += hit.select(1, 0).sum().item<double>();
+    model[2] += hit.any(1).sum().item<double>();
+    model[3] += static_cast<double>(N);
     if (predictions) record_predictions(sequences, inputs, indices, masked, top, hit, predictions);
-    unigram_nll -= unigram_log_probs_.index_select(0, targets_here).sum().item<double>();
-    unigram_correct += targets_here.eq(most_frequent_).sum().item<double>();
-    targets += N;
+    unigram[0] -= unigram_log_probs_.index_select(0, targets_here).sum().item<double>();
+    unigram[1] += targets_here.eq(most_frequent_).sum().item<double>();
   }
-  TORCH_CHECK(targets > 0, "masked LM task: no position of split \"", split, "\" was selected (mask_rate ",
+  return sums;
+}
+
+Metrics MaskedLMTask::metrics_from(const std::string& split, EvaluationPass /*pass*/, const MetricSums& sums) const {
+  const auto& model = sums.at("model");
+  const auto& unigram = sums.at("unigram");
+  const double n = model.at(3);
+  TORCH_CHECK(n > 0, "masked LM task: no position of split \"", split, "\" was selected (mask_rate ",
               options_.mask_rate(), ")");
-  const double n = static_cast<double>(targets);
   Metrics m;
-  m["loss"] = nll / n;
-  m["masked_accuracy"] = correct / n;
-  m["top5_accuracy"] = in_top / n;
-  m["perplexity"] = std::exp(nll / n);
-  m["unigram_accuracy"] = unigram_correct / n;
-  m["unigram_perplexity"] = std::exp(unigram_nll / n);
+  m["loss"] = model.at(0) / n;
+  m["masked_accuracy"] = model.at(1) / n;
+  m["top5_accuracy"] = model.at(2) / n;
+  m["perplexity"] = std::exp(model.at(0) / n);
+  m["unigram_accuracy"] = unigram.at(1) / n;
+  m["unigram_perplexity"] = std::exp(unigram.at(0) / n);
   m["masked_tokens"] = n;
   return m;
 }

@@ -38,8 +38,9 @@ class MaskedLMTask : public Task {
   TrainLoss train_loss_of_rows(const std::vector<int64_t>& examples, uint64_t draw_seed, int64_t begin,
                                int64_t end) override;
   std::vector<int64_t> train_lengths() const override;
-  using Task::evaluate;
-  Metrics evaluate(const std::string& split, Predictions* predictions) override;
+  MetricSums measure(const std::string& split, EvaluationPass pass, EvaluationShare share,
+                     Predictions* predictions) override;
+  Metrics metrics_from(const std::string& split, EvaluationPass pass, const MetricSums& sums) const override;
   std::vector<std::string> splits() const override { return data_->split_names(); }
   std::vector<std::string> metric_names(const std::string& split) const override;
   std::vector<std::string> table_metrics(const std::string& split) const override;

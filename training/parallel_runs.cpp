@@ -73,7 +73,7 @@ class Workers {
   }
   /// The ranks of a run one of whose ranks failed cannot go on. They see the lost rank at their
   /// next exchange and end saying so; those still running after a grace period (waiting to join,
-  /// or in rank 0's validation) are ended (rank 0 writes its files atomically: nothing is left
+  /// or in a share of a validation) are ended (rank 0 writes its files atomically: nothing is left
   /// half-written).
   void end_run_soon(const std::string& dir) {
     doomed.emplace(dir, std::chrono::steady_clock::now() + std::chrono::seconds(10));

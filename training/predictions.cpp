@@ -25,11 +25,25 @@ json prediction_json(const Prediction& prediction) {
           {"statistics", prediction.statistics}};
 }
 
+Prediction prediction_from_json(const json& j) {
+  Prediction p;
+  p.id = j.at("id").get<int64_t>();
+  p.source = j.at("source").get<std::string>();
+  p.reference = j.at("reference").get<std::string>();
+  p.hypothesis = j.at("hypothesis").get<std::string>();
+  p.statistics = j.at("statistics").get<std::map<std::string, std::vector<double>>>();
+  return p;
+}
+
+std::string prediction_line(const Prediction& prediction) {
+  // Invalid UTF-8 in a decoded hypothesis is replaced, not a reason to lose the file.
+  return prediction_json(prediction).dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
 void write_predictions(Predictions predictions, const std::string& path) {
   std::sort(predictions.begin(), predictions.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   std::string text;
-  // Invalid UTF-8 in a decoded hypothesis is replaced, not a reason to lose the file.
-  for (const auto& p : predictions) text += prediction_json(p).dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  for (const auto& p : predictions) text += prediction_line(p);
   write_file_atomically(path, text);
 }
 
@@ -41,14 +55,7 @@ Predictions read_predictions(const std::string& path) {
   for (int64_t number = 1; std::getline(in, line); ++number) {
     if (line.empty()) continue;
     try {
-      const json j = json::parse(line);
-      Prediction p;
-      p.id = j.at("id").get<int64_t>();
-      p.source = j.at("source").get<std::string>();
-      p.reference = j.at("reference").get<std::string>();
-      p.hypothesis = j.at("hypothesis").get<std::string>();
-      p.statistics = j.at("statistics").get<std::map<std::string, std::vector<double>>>();
-      predictions.push_back(std::move(p));
+      predictions.push_back(prediction_from_json(json::parse(line)));
     } catch (const json::exception& e) {
       throw std::runtime_error(path + ":" + std::to_string(number) + ": not a prediction (" + e.what() + ")");
     }

@@ -32,6 +32,10 @@ double corpus_metric(const std::string& metric, const std::vector<double>& summe
 inline std::vector<double> ratio_statistics(double numerator, double denominator) { return {numerator, denominator}; }
 
 json prediction_json(const Prediction& prediction);
+/// A prediction from prediction_json's form; throws json::exception when a field is missing or mistyped.
+Prediction prediction_from_json(const json& j);
+/// One line of predictions.jsonl (invalid UTF-8 in the texts replaced).
+std::string prediction_line(const Prediction& prediction);
 
 /// Writes one line per prediction, in id order, atomically.
 void write_predictions(Predictions predictions, const std::string& path);

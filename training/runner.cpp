@@ -18,6 +18,7 @@
 #include "training/peak_memory.h"
 #include "training/predictions.h"
 #include "training/report.h"
+#include "training/sharded_evaluation.h"
 #include "training/threads.h"
 #include "training/trainer.h"
 
@@ -213,22 +214,34 @@ bool train_run_directory(const std::string& dir, const RunnerOptions& options) {
     throw CollectiveError(dir + ": " + e.what());
   }
   if (outcome.interrupted) return false;
-  if (!is_main) return true;  // rank 0 evaluates and writes the results
 
+  // Every rank evaluates its share with the best weights, which rank 0 reads and sends (the
+  // other ranks may be on machines without the run directory).
   auto model = task->model();
-  load_weights(Trainer::best_checkpoint(dir), *model, run.config_hash);
+  if (is_main) load_weights(Trainer::best_checkpoint(dir), *model, run.config_hash);
+  if (collective.world_size() > 1) {
+    const std::string best =
+        broadcast_bytes(collective, is_main ? checkpoint_bytes(*model, nullptr, nullptr, run.config_hash) : "");
+    if (!is_main) load_checkpoint_bytes(best, "rank 0's best checkpoint", *model, nullptr, nullptr, run.config_hash);
+  }
   // The final evaluation may decode for minutes: a Ctrl-C there stops it between batches and
   // leaves the run without results.json, so that --resume evaluates it again.
   task->set_stop_flag(options.stop);
   const auto& eval = variant.options.eval();
   json metrics = json::object();
   Predictions predictions;  // of the report split, for paired significance tests between variants
+  std::vector<int64_t> predictions_per_rank;
   try {
-    for (const auto& split : eval.splits())
-      metrics[split] = task->evaluate(split, split == eval.report_split() ? &predictions : nullptr);
+    for (const auto& split : eval.splits()) {
+      const bool reported = split == eval.report_split();
+      auto evaluation = evaluate_on_ranks(*task, collective, split, EvaluationPass::kFinal, reported ? &predictions : nullptr);
+      metrics[split] = evaluation.metrics;
+      if (reported) predictions_per_rank = evaluation.predictions_per_rank;
+    }
   } catch (const EvaluationStopped&) {
     return false;
   }
+  if (!is_main) return true;  // rank 0 writes the results
   write_predictions(predictions, (fs::path(dir) / "predictions.jsonl").string());
   write_attention_maps(task->attention_maps(eval.report_split(), eval.attention_maps()),
                        (fs::path(dir) / "attention").string());
@@ -258,7 +271,8 @@ bool train_run_directory(const std::string& dir, const RunnerOptions& options) {
         {"world_size", collective.world_size()},
         {"exchange_seconds", outcome.exchange_seconds},  // this session's, like exchange_share
         {"exchange_share", outcome.exchange_seconds / std::max(1e-9, outcome.session_train_seconds)},
-        {"exchange_bytes_per_step", outcome.exchange_bytes_per_step}};
+        {"exchange_bytes_per_step", outcome.exchange_bytes_per_step},
+        {"evaluation", {{"split", eval.report_split()}, {"predictions_per_rank", predictions_per_rank}}}};
   write_file_atomically((fs::path(dir) / "results.json").string(), results.dump(2) + "\n");
   return true;
 }

@@ -69,8 +69,9 @@ std::vector<PlannedRun> plan_runs(const Experiment& experiment, const RunnerOpti
 
 /// Trains (or continues from its latest checkpoint) the run in `dir`, as its config.json says,
 /// then evaluates the best checkpoint and writes results.json. Returns false if stopped.
-/// With options.collective, this process is one rank of the run: rank 0 does all of the above
-/// and builds the task (and its tokenizer) first; the other ranks train with it and write nothing.
+/// With options.collective, this process is one rank of the run: every rank trains and evaluates
+/// its share (training/sharded_evaluation.h); rank 0 builds the task (and its tokenizer) first and
+/// alone writes files.
 bool train_run_directory(const std::string& dir, const RunnerOptions& options);
 
 /// Writes <out>/<experiment>/results.csv, summary.md and report.html from the runs' files, and prints the table.

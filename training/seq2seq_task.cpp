@@ -125,20 +125,39 @@ std::vector<std::string> Seq2SeqTask::table_metrics(const std::string& split) co
   return names;
 }
 
-Metrics Seq2SeqTask::measure(const std::string& split, bool decode, Predictions* predictions) {
+// The sums of a share (MetricSums), each a vector:
+//   "loss"          {Σ −log p of target tokens, target tokens (EOS included)}
+//   "attention"     {steps whose most-attended position is the gold one, steps with a gold
+//                    position, Σ attention entropy over target steps}
+//   "aer", "aer_diagonal"  {predicted links, gold links, matched links}
+//   "bucket <name>" {correct tokens, target tokens, exact outputs, examples}   (decoding passes)
+//   "bleu", "chrf"  sacreBLEU's statistics summed over sentences             (decoding passes, text)
+MetricSums Seq2SeqTask::measure(const std::string& split, EvaluationPass pass, EvaluationShare share,
+                                Predictions* predictions) {
   const auto& examples = data_->split(split);
   TORCH_CHECK(!examples.empty(), "seq2seq task: split \"", split, "\" is empty");
   torch::NoGradGuard no_grad;
   EvalModeGuard eval_mode(*model_);
+  const bool decode = decodes(pass);
 
-  const int64_t buckets = static_cast<int64_t>(bucket_names().size());
-  std::vector<double> bucket_correct(buckets, 0), bucket_tokens(buckets, 0), bucket_exact(buckets, 0),
-      bucket_examples(buckets, 0);
-  double nll = 0, tokens = 0, aligned = 0, alignable = 0, entropy = 0;
-  bool has_attention = false;
+  MetricSums sums = {{"loss", {0, 0}}, {"attention", {0, 0, 0}}, {"aer", {0, 0, 0}}, {"aer_diagonal", {0, 0, 0}}};
+  const auto names = bucket_names();
+  for (size_t k = 0; decode && k < names.size(); ++k) sums["bucket " + names[k]] = {0, 0, 0, 0};
+  if (decode && data_->has_text) {
+    sums["bleu"].assign(kBleuStatistics, 0.0);
+    sums["chrf"].assign(kChrfStatistics, 0.0);
+  }
+  auto& loss = sums["loss"];
+  auto& attention = sums["attention"];
+  const auto add = [](std::vector<double>& sum, const std::vector<double>& values) {
+    for (size_t i = 0; i < values.size(); ++i) sum[i] += values[i];
+  };
+  const auto add_links = [](std::vector<double>& sum, const AlignmentErrorCounts& counts) {
+    sum[0] += static_cast<double>(counts.predicted);
+    sum[1] += static_cast<double>(counts.gold);
+    sum[2] += static_cast<double>(counts.matched);
+  };
   const bool word_alignments = has_word_alignments(split);
-  AlignmentErrorCounts attention_aer, diagonal_aer;
-  std::vector<std::string> hypotheses, references;  // texts, for BLEU and chrF
   auto spaced_pieces = [&](const std::vector<int64_t>& ids) {
     std::string text;
     for (int64_t id : ids) text += (text.empty() ? "" : " ") + data_->tokenizer->piece(id);
@@ -158,23 +177,25 @@ Metrics Seq2SeqTask::measure(const std::string& split, bool decode, Predictions*
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(),
                    [&](int64_t a, int64_t b) { return examples[a].source.size() < examples[b].source.size(); });
-  for (const auto& indices : chunk(order, eval_.batch_size())) {
+  const auto batches = chunk(order, eval_.batch_size());
+  for (size_t batch_index = 0; batch_index < batches.size(); ++batch_index) {
+    if (!share.takes(batch_index)) continue;
     throw_if_stopped();
+    const auto& indices = batches[batch_index];
     auto batch = make_batch(examples, indices);
     auto target_mask = batch.target_out.ne(kPad);  // [B, T]
 
     // Teacher forcing: loss and attention against the gold alignment.
     auto forced = model_->forward(batch.source, batch.source_lengths, batch.target_in);
-    nll += torch::nll_loss(forced.log_probs.flatten(0, 1), batch.target_out.flatten(), {}, at::Reduction::Sum, kPad)
-               .item<double>();
-    tokens += target_mask.sum().item<double>();
+    loss[0] += torch::nll_loss(forced.log_probs.flatten(0, 1), batch.target_out.flatten(), {}, at::Reduction::Sum, kPad)
+                   .item<double>();
+    loss[1] += target_mask.sum().item<double>();
     if (forced.attention.defined()) {
-      has_attention = true;
       auto gold = batch.alignment.ge(0);                                 // [B, T]
       auto hit = forced.attention.argmax(-1).eq(batch.alignment) & gold;  // [B, T]
-      aligned += hit.sum().item<double>();
-      alignable += gold.sum().item<double>();
-      entropy += (weight_entropy(forced.attention) * target_mask).sum().item<double>();
+      attention[0] += hit.sum().item<double>();
+      attention[1] += gold.sum().item<double>();
+      attention[2] += (weight_entropy(forced.attention) * target_mask).sum().item<double>();
     }
     // Gold word alignments: the teacher-forced attention summed to words, and the diagonal.
     for (size_t b = 0; word_alignments && b < indices.size(); ++b) {
@@ -183,25 +204,27 @@ Metrics Seq2SeqTask::measure(const std::string& split, bool decode, Predictions*
       const auto words = [](const std::vector<int64_t>& word_of_piece) {
         return word_of_piece.empty() ? int64_t{0} : *std::max_element(word_of_piece.begin(), word_of_piece.end()) + 1;
       };
-      diagonal_aer.add(diagonal_alignment(words(ex.source_word_of_piece), words(ex.target_word_of_piece)),
-                       *ex.word_alignment);
+      AlignmentErrorCounts diagonal, attended;
+      diagonal.add(diagonal_alignment(words(ex.source_word_of_piece), words(ex.target_word_of_piece)),
+                   *ex.word_alignment);
+      add_links(sums["aer_diagonal"], diagonal);
       if (!forced.attention.defined()) continue;
       const auto S = static_cast<int64_t>(ex.source.size()), T = static_cast<int64_t>(ex.target.size());
       auto weights = forced.attention[static_cast<int64_t>(b)].narrow(0, 0, T).narrow(1, 0, S);  // [T, S], EOS row left out
-      attention_aer.add(alignment_from_attention(weights, ex.source_word_of_piece, ex.target_word_of_piece),
-                        *ex.word_alignment);
+      attended.add(alignment_from_attention(weights, ex.source_word_of_piece, ex.target_word_of_piece),
+                   *ex.word_alignment);
+      add_links(sums["aer"], attended);
     }
 
     // The model's own outputs, greedy or by beam search.
     if (!decode) continue;
     auto hyp = decode_outputs(batch);  // [B, L]
-    const size_t first_hypothesis = hypotheses.size();
+    std::vector<std::string> hypotheses;  // texts, for BLEU and chrF
     if (data_->has_text) {
       for (size_t b = 0; b < indices.size(); ++b) {
         auto row = hyp[static_cast<int64_t>(b)].contiguous();
         hypotheses.push_back(data_->tokenizer->decode(std::vector<int64_t>(
             row.data_ptr<int64_t>(), row.data_ptr<int64_t>() + row.numel())));  // EOS and kPad are left out
-        references.push_back(examples[indices[b]].target_text);
       }
     }
     const auto hyp_ids = hyp;  // [B, L], before padding to the target length
@@ -216,13 +239,20 @@ Metrics Seq2SeqTask::measure(const std::string& split, bool decode, Predictions*
     auto n_target = batch.target_lengths.accessor<int64_t, 1>();
     auto is_exact = exact.accessor<bool, 1>();
     for (int64_t b = 0; b < lengths.size(0); ++b) {
-      const int64_t k = bucket_of(lengths[b]);
-      bucket_correct[k] += n_correct[b];
-      bucket_tokens[k] += n_target[b];
-      bucket_exact[k] += is_exact[b];
-      bucket_examples[k] += 1;
-      if (!predictions) continue;
+      auto& bucket = sums["bucket " + names[static_cast<size_t>(bucket_of(lengths[b]))]];
+      bucket[0] += static_cast<double>(n_correct[b]);
+      bucket[1] += static_cast<double>(n_target[b]);
+      bucket[2] += is_exact[b];
+      bucket[3] += 1;
       const auto& ex = examples[indices[b]];
+      std::vector<double> bleu, chrf;
+      if (data_->has_text) {
+        bleu = bleu_statistics(hypotheses[static_cast<size_t>(b)], ex.target_text);
+        chrf = chrf_statistics(hypotheses[static_cast<size_t>(b)], ex.target_text);
+        add(sums["bleu"], bleu);
+        add(sums["chrf"], chrf);
+      }
+      if (!predictions) continue;
       Prediction p;
       p.id = indices[b];
       p.statistics["exact_match"] = ratio_statistics(is_exact[b], 1);
@@ -230,9 +260,9 @@ Metrics Seq2SeqTask::measure(const std::string& split, bool decode, Predictions*
       if (data_->has_text) {
         p.source = ex.source_text;
         p.reference = ex.target_text;
-        p.hypothesis = hypotheses[first_hypothesis + static_cast<size_t>(b)];
-        p.statistics["bleu"] = bleu_statistics(p.hypothesis, p.reference);
-        p.statistics["chrf"] = chrf_statistics(p.hypothesis, p.reference);
+        p.hypothesis = hypotheses[static_cast<size_t>(b)];
+        p.statistics["bleu"] = std::move(bleu);
+        p.statistics["chrf"] = std::move(chrf);
       } else {  // synthetic symbols: the tokens, spaced
         p.source = spaced_pieces(ex.source);
         p.reference = spaced_pieces(ex.target);
@@ -241,33 +271,49 @@ Metrics Seq2SeqTask::measure(const std::string& split, bool decode, Predictions*
       predictions->push_back(std::move(p));
     }
   }
+  return sums;
+}
 
+Metrics Seq2SeqTask::metrics_from(const std::string& split, EvaluationPass pass, const MetricSums& sums) const {
+  const bool decode = decodes(pass);
+  const auto& loss = sums.at("loss");
+  const double tokens = loss.at(1);
   Metrics m;
-  m["loss"] = nll / tokens;
+  m["loss"] = loss.at(0) / tokens;
   m["ppl"] = std::exp(m["loss"]);
-  const double all_correct = std::accumulate(bucket_correct.begin(), bucket_correct.end(), 0.0);
-  const double all_exact = std::accumulate(bucket_exact.begin(), bucket_exact.end(), 0.0);
   if (decode) {
-    m["token_accuracy"] = all_correct / tokens;
-    m["exact_match"] = all_exact / static_cast<double>(examples.size());
+    double correct = 0, exact = 0, decoded = 0;
+    for (const auto& name : bucket_names()) {
+      const auto& bucket = sums.at("bucket " + name);
+      correct += bucket.at(0);
+      exact += bucket.at(2);
+      decoded += bucket.at(3);
+      if (bucket.at(3) == 0) continue;  // an empty bucket has no accuracy
+      m["token_accuracy@" + name] = bucket.at(0) / bucket.at(1);
+      m["exact_match@" + name] = bucket.at(2) / bucket.at(3);
+    }
+    m["token_accuracy"] = correct / tokens;
+    m["exact_match"] = exact / decoded;
   }
   if (decode && data_->has_text) {
-    m["bleu"] = corpus_bleu(hypotheses, references).score;
-    m["chrf"] = corpus_chrf(hypotheses, references);
+    m["bleu"] = bleu_from_statistics(sums.at("bleu")).score;
+    m["chrf"] = chrf_from_statistics(sums.at("chrf"));
   }
-  if (word_alignments) {
-    if (has_attention) m["aer"] = attention_aer.rate();
-    m["aer_diagonal"] = diagonal_aer.rate();
+  const auto rate = [](const std::vector<double>& links) {
+    AlignmentErrorCounts counts;
+    counts.predicted = static_cast<int64_t>(links.at(0));
+    counts.gold = static_cast<int64_t>(links.at(1));
+    counts.matched = static_cast<int64_t>(links.at(2));
+    return counts.rate();
+  };
+  if (has_word_alignments(split)) {
+    if (model_->has_attention()) m["aer"] = rate(sums.at("aer"));
+    m["aer_diagonal"] = rate(sums.at("aer_diagonal"));
   }
-  if (has_attention) {
-    if (!data_->has_text) m["alignment_accuracy"] = alignable > 0 ? aligned / alignable : 0.0;
-    m["attention_entropy"] = entropy / tokens;  // nats per target step
-  }
-  const auto names = bucket_names();
-  for (int64_t k = 0; decode && k < buckets; ++k) {
-    if (bucket_examples[k] == 0) continue;  // an empty bucket has no accuracy
-    m["token_accuracy@" + names[k]] = bucket_correct[k] / bucket_tokens[k];
-    m["exact_match@" + names[k]] = bucket_exact[k] / bucket_examples[k];
+  if (model_->has_attention()) {
+    const auto& attention = sums.at("attention");
+    if (!data_->has_text) m["alignment_accuracy"] = attention.at(1) > 0 ? attention.at(0) / attention.at(1) : 0.0;
+    m["attention_entropy"] = attention.at(2) / tokens;  // nats per target step
   }
   return m;
 }

@@ -38,17 +38,17 @@ class Seq2SeqTask : public Task {
   TrainLoss train_loss(const std::vector<int64_t>& examples, uint64_t draw_seed) override;
   /// The longer of source and target (+ EOS) of each training example.
   std::vector<int64_t> train_lengths() const override;
-  using Task::evaluate;
-  /// Per example: the source and reference texts, the decoded hypothesis, and the statistics of
-  /// exact_match, token_accuracy and (text) bleu and chrf.
-  Metrics evaluate(const std::string& split, Predictions* predictions) override {
-    return measure(split, true, predictions);
-  }
-  Metrics validate(const std::string& split) override { return measure(split, decode_in_validation(), nullptr); }
+  /// Per example of the final pass: the source and reference texts, the decoded hypothesis, and
+  /// the statistics of exact_match, token_accuracy and (text) bleu and chrf.
+  MetricSums measure(const std::string& split, EvaluationPass pass, EvaluationShare share,
+                     Predictions* predictions) override;
+  Metrics metrics_from(const std::string& split, EvaluationPass pass, const MetricSums& sums) const override;
   std::vector<std::string> splits() const override;
-  std::vector<std::string> metric_names(const std::string& split) const override { return metric_names(split, true); }
+  std::vector<std::string> metric_names(const std::string& split) const override {
+    return metric_names(split, decodes(EvaluationPass::kFinal));
+  }
   std::vector<std::string> validation_metric_names(const std::string& split) const override {
-    return metric_names(split, decode_in_validation());
+    return metric_names(split, decodes(EvaluationPass::kValidation));
   }
   std::vector<std::string> table_metrics(const std::string& split) const override;
   /// Greedy decoding of the first examples, with the attention of each output token.
@@ -60,10 +60,12 @@ class Seq2SeqTask : public Task {
   /// The bucket names that hold examples of `split` (the others have no figures).
   std::vector<std::string> filled_buckets(const std::string& split) const;
   int64_t bucket_of(int64_t source_length) const;
-  /// The metrics of a split, with or without decoding the model's own outputs.
-  Metrics measure(const std::string& split, bool decode, Predictions* predictions);
   std::vector<std::string> metric_names(const std::string& split, bool decode) const;
-  bool decode_in_validation() const { return eval_.training_validation() == "full"; }
+  /// Whether a pass decodes the model's own outputs (the final one always; validation with
+  /// eval.training_validation "full").
+  bool decodes(EvaluationPass pass) const {
+    return pass == EvaluationPass::kFinal || eval_.training_validation() == "full";
+  }
   /// Whether some example of `split` has gold word alignments (then AER applies).
   bool has_word_alignments(const std::string& split) const;
   /// The model's outputs for a batch, greedy or by beam search (eval.beam): [B, L] ids, the

@@ -51,6 +51,25 @@ struct TrainLoss {
   int64_t loss_count = 0;
 };
 
+/// The final evaluation, or the periodic validation during training, where a task may leave
+/// out costly metrics (seq2seq: decoding, with eval.training_validation "teacher_forced").
+enum class EvaluationPass { kFinal, kValidation };
+
+/// Which evaluation batches one rank measures: in data-parallel evaluation rank r takes batches
+/// r, r + W, r + 2W, ... of the batches one process would make, so that every example is
+/// measured in the same batch as by one process, and the ranks' shares are balanced even when
+/// batches are sorted by length.
+struct EvaluationShare {
+  int64_t rank = 0, world_size = 1;
+  bool takes(size_t batch) const { return static_cast<int64_t>(batch % static_cast<size_t>(world_size)) == rank; }
+};
+
+/// Sums over examples from which a split's metrics follow (sufficient statistics: token and
+/// example counts, summed losses, BLEU's n-gram matches, chrF's character n-gram counts, ...),
+/// so that shares of a split combine by adding them. Every share of a split has the same names
+/// and lengths, also a share with no examples.
+using MetricSums = std::map<std::string, std::vector<double>>;
+
 class Task {
  public:
   virtual ~Task() = default;
@@ -74,18 +93,27 @@ class Task {
   /// Each training example's size in tokens, for batching by a token budget; empty if the
   /// task does not batch that way.
   virtual std::vector<int64_t> train_lengths() const { return {}; }
-  /// Metrics of the model (in eval mode) on a split; "loss" is always among them. With
-  /// `predictions`, also each example's outcome and the statistics of its metrics
-  /// (training/predictions.h), at least for the table's accuracy-like metrics, BLEU and chrF.
-  virtual Metrics evaluate(const std::string& split, Predictions* predictions) = 0;
-  Metrics evaluate(const std::string& split) { return evaluate(split, nullptr); }
+  /// The sums over the examples of `share` (in eval mode) from which metrics_from() computes
+  /// the split's metrics. With `predictions`, also each measured example's outcome and the
+  /// statistics of its metrics (training/predictions.h), at least for the table's accuracy-like
+  /// metrics, BLEU and chrF.
+  virtual MetricSums measure(const std::string& split, EvaluationPass pass, EvaluationShare share,
+                             Predictions* predictions) = 0;
+  /// The metrics of a split from its sums (the sums of every share added); "loss" is always among
+  /// them.
+  virtual Metrics metrics_from(const std::string& split, EvaluationPass pass, const MetricSums& sums) const = 0;
+  /// The final metrics of a split, measured by this process alone.
+  Metrics evaluate(const std::string& split, Predictions* predictions = nullptr) {
+    return metrics_from(split, EvaluationPass::kFinal, measure(split, EvaluationPass::kFinal, {}, predictions));
+  }
+  /// The periodic validation's metrics of a split, measured by this process alone.
+  Metrics validate(const std::string& split) {
+    return metrics_from(split, EvaluationPass::kValidation, measure(split, EvaluationPass::kValidation, {}, nullptr));
+  }
   /// Names of the splits evaluate() takes.
   virtual std::vector<std::string> splits() const = 0;
   /// Exactly the metric names evaluate(split) returns, known before training.
   virtual std::vector<std::string> metric_names(const std::string& split) const = 0;
-  /// The periodic validation during training: by default evaluate(); a task may leave out
-  /// costly metrics there (seq2seq: decoding, with eval.training_validation "teacher_forced").
-  virtual Metrics validate(const std::string& split) { return evaluate(split); }
   /// Exactly the metric names validate(split) returns (what early stopping may use).
   virtual std::vector<std::string> validation_metric_names(const std::string& split) const {
     return metric_names(split);

@@ -10,6 +10,7 @@
 #include "data/batching.h"
 #include "training/metrics_log.h"
 #include "training/progress.h"
+#include "training/sharded_evaluation.h"
 
 namespace attnlab {
 
@@ -214,6 +215,25 @@ std::vector<torch::Tensor> floating_buffers(torch::nn::Module& model) {
   return copies;
 }
 
+/// Throws CollectiveError unless every rank holds rank 0's weights and buffers. They should,
+/// bit for bit: every rank applies the same summed gradients and agrees on the buffers it moved.
+/// Checked before each validation, whose shares would otherwise come from different models.
+void check_ranks_hold_one_model(Collective& collective, torch::nn::Module& model, int64_t step) {
+  std::string hashes;
+  const auto add = [&](const torch::Tensor& tensor) {
+    const auto t = tensor.contiguous();
+    hashes += content_hash(t.data_ptr(), static_cast<size_t>(t.numel()) * t.element_size());
+  };
+  for (const auto& parameter : model.parameters()) add(parameter);
+  for (const auto& buffer : model.buffers()) add(buffer);
+  const std::string mine = content_hash(hashes.data(), hashes.size());
+  const bool differs = broadcast_bytes(collective, mine) != mine;
+  if (any_rank(collective, differs))
+    throw CollectiveError("step " + std::to_string(step) + ": " +
+                          (differs ? "rank " + std::to_string(collective.rank()) + "'s weights or buffers differ from rank 0's"
+                                   : std::string("another rank's weights or buffers differ from rank 0's")));
+}
+
 }  // namespace
 
 void Trainer::save_latest(Session& s) {  // the last two kept: latest.pt and previous.pt
@@ -380,12 +400,14 @@ void Trainer::log_step(Session& s, const Step& step) {
 bool Trainer::evaluate_and_checkpoint(Session& s, double lr) {
   TrainerState& state = s.state;
   const auto& stopping = options_.early_stopping();
-  // Rank 0 validates and decides; the other ranks wait for its decision: {diverged, stop early}.
+  // Every rank validates its share of the batches; rank 0 decides from the combined metrics and
+  // the other ranks obey its decision: {diverged, stop early}.
+  if (s.data_parallel()) check_ranks_hold_one_model(s.collective, *s.model, state.step);
+  const Metrics metrics = evaluate_on_ranks(task_, s.collective, "valid", EvaluationPass::kValidation).metrics;
   std::vector<double> decision = {0, 0};
   std::optional<TrainingDiverged> diverged;
   if (s.is_main()) {
     try {
-      Metrics metrics = task_.validate("valid");
       auto it = metrics.find(stopping.metric());
       TORCH_CHECK(it != metrics.end(), "validation gave no metric \"", stopping.metric(), "\"");
       // Weights an update made non-finite show here first: stop before they are saved.

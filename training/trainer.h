@@ -6,8 +6,8 @@
 //   split is evaluated, the best checkpoint kept, early stopping decided and the latest
 //   checkpoint written. A stop request (SIGINT) writes the latest checkpoint and returns.
 // In a data-parallel run (TrainerRun::collective) every rank runs this loop on its share of each
-// micro-batch; the gradients are summed over the ranks before clipping, and rank 0 writes,
-// validates and decides for all (trainer.cpp).
+// micro-batch and of the validation batches; gradients (before clipping) and the validation's
+// metric sums are added over the ranks, and rank 0 writes and decides for all (trainer.cpp).
 
 #include <atomic>
 #include <functional>
@@ -39,8 +39,8 @@ struct TrainerRun {
   /// The run's config hash, recorded in its checkpoints and compared on resume ("": not compared).
   std::string config_hash;
   /// The ranks of a data-parallel run (null: this process alone). Every rank takes its share of
-  /// each micro-batch; rank 0 alone writes checkpoints, metrics and progress, validates, and
-  /// decides for all (see trainer.cpp).
+  /// each micro-batch and of the validation; rank 0 alone writes checkpoints, metrics and
+  /// progress, and decides for all (see trainer.cpp).
   Collective* collective = nullptr;
 };
 

@@ -131,8 +131,10 @@ TEST(ClassificationTask, AStopFlagEndsAnEvaluation) {
 TEST(ClassificationTask, MacroF1ByHand) {
   // gold 0 0 1 1 2, predicted 0 1 1 1 0: class 0 TP 1 FP 1 FN 1 -> 0.5; class 1 TP 2 FP 1 FN 0 -> 0.8;
   // class 2 TP 0 FP 0 FN 1 -> 0.
-  auto [macro, per_class] = f1_scores(torch::tensor({0, 1, 1, 1, 0}, torch::kLong),
-                                      torch::tensor({0, 0, 1, 1, 2}, torch::kLong), 3);
+  const auto confusion = confusion_counts(torch::tensor({0, 1, 1, 1, 0}, torch::kLong),
+                                          torch::tensor({0, 0, 1, 1, 2}, torch::kLong), 3);
+  ASSERT_EQ(confusion, (std::vector<double>{1, 1, 0, 0, 2, 0, 1, 0, 0}));  // gold rows, predicted columns
+  auto [macro, per_class] = f1_scores(confusion, 3);
   ASSERT_EQ(per_class.size(), 3u);
   EXPECT_DOUBLE_EQ(per_class[0], 0.5);
   EXPECT_DOUBLE_EQ(per_class[1], 0.8);

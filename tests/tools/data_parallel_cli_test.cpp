@@ -1,8 +1,8 @@
 // Data-parallel training through the binary, on loopback: two ranks of one thread train a
 // seq2seq, a classification and a masked-LM run to the weights and results of one process on the
-// same batches; a rank killed mid-run ends the other with a message naming it, and the resumed
-// run ends where an uninterrupted one does; bad rendezvous arguments are one line, exit 2, and
-// write nothing.
+// same batches, and evaluate their shares of the splits to the same metrics and predictions; a
+// rank killed mid-run ends the other with a message naming it, and the resumed run ends where an
+// uninterrupted one does; bad rendezvous arguments are one line, exit 2, and write nothing.
 
 #include <gtest/gtest.h>
 
@@ -18,11 +18,13 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <sstream>
 #include <thread>
 
 #include "core/options.h"
 #include "tests/test_support.h"
 #include "tests/tools/cli_support.h"
+#include "training/checkpoint.h"
 #include "training/experiment.h"
 #include "training/gloo_collective.h"
 #include "training/runner.h"
@@ -115,6 +117,7 @@ double relative_difference(const std::vector<torch::Tensor>& a, const std::vecto
 /// rate (measured: 3e-6 to 8e-6 relative after 20 Adam steps, 1e-8 with SGD).
 void expect_data_parallel_equals_one_process(json experiment, const TempDir& dir) {
   experiment["train"]["optimizer"] = {{"type", "sgd"}, {"lr", 0.1}, {"momentum", 0.9}};
+  experiment["eval"]["batch_size"] = 8;  // several evaluation batches a split: a share for each rank
   write_text(dir.file("experiment.json"), experiment.dump());
   const auto one = attnlab_cli("run " + quote(dir.file("experiment.json")) + " --out " + quote(dir.file("one")), dir);
   ASSERT_EQ(one.exit_code, 0) << one.err;
@@ -136,6 +139,45 @@ void expect_data_parallel_equals_one_process(json experiment, const TempDir& dir
       EXPECT_NEAR(x, y, 1e-5 * std::max(1.0, std::abs(x))) << split << " " << name;
     }
   }
+  // The ranks validated their shares during training: the same figures at the same steps.
+  const auto validations = [](const fs::path& run) {
+    std::vector<json> result;
+    std::istringstream in(read_text((run / "metrics.jsonl").string()));
+    for (std::string line; std::getline(in, line);)
+      if (json event = json::parse(line); event["event"] == "eval") result.push_back(event);
+    return result;
+  };
+  const auto valid_one = validations(a), valid_two = validations(b);
+  ASSERT_FALSE(valid_one.empty());
+  ASSERT_EQ(valid_one.size(), valid_two.size());
+  for (size_t i = 0; i < valid_one.size(); ++i) {
+    EXPECT_EQ(valid_one[i]["step"], valid_two[i]["step"]);
+    ASSERT_FALSE(valid_one[i]["metrics"].empty());
+    for (const auto& [name, value] : valid_one[i]["metrics"].items()) {
+      const double x = value.get<double>(), y = valid_two[i]["metrics"].at(name).get<double>();
+      EXPECT_NEAR(x, y, 1e-5 * std::max(1.0, std::abs(x))) << "validation at step " << valid_one[i]["step"] << " " << name;
+    }
+  }
+  // The ranks evaluated their shares of the report split: every prediction once, as one process made it.
+  const auto lines = [](const fs::path& run) {
+    std::vector<std::string> result;
+    std::istringstream in(read_text((run / "predictions.jsonl").string()));
+    for (std::string line; std::getline(in, line);) result.push_back(line);
+    return result;
+  };
+  const auto predicted_one = lines(a), predicted_two = lines(b);
+  ASSERT_FALSE(predicted_one.empty());
+  ASSERT_EQ(predicted_one.size(), predicted_two.size());
+  for (size_t i = 0; i < predicted_one.size(); ++i) {
+    const json x = json::parse(predicted_one[i]), y = json::parse(predicted_two[i]);
+    EXPECT_EQ(x["id"], y["id"]) << "line " << i + 1;
+    EXPECT_EQ(x["hypothesis"], y["hypothesis"]) << "line " << i + 1;
+  }
+  const json per_rank = rb["data_parallel"]["evaluation"]["predictions_per_rank"];
+  ASSERT_EQ(per_rank.size(), 2u) << rb.dump();
+  EXPECT_GT(per_rank[0].get<int64_t>(), 0);
+  EXPECT_GT(per_rank[1].get<int64_t>(), 0);
+  EXPECT_EQ(per_rank[0].get<size_t>() + per_rank[1].get<size_t>(), predicted_two.size());
   // Every token was trained on once: the ranks' token counts add up to one process's.
   const double tokens_one = ra["tokens_per_second"].get<double>() * ra["train_seconds"].get<double>();
   const double tokens_two = rb["tokens_per_second"].get<double>() * rb["train_seconds"].get<double>();
@@ -155,6 +197,34 @@ TEST(EndToEnd, DataParallelClassificationTrainsAsOneProcess) {
 TEST(EndToEnd, DataParallelMaskedLMTrainsAsOneProcess) {
   TempDir dir;
   expect_data_parallel_equals_one_process(masked_lm_experiment(dir), dir);
+}
+
+TEST(EndToEnd, DataParallelHardAttentionRanksKeepOneReinforceBaseline) {
+  // Each rank samples its own alignments, so this run is not one process's; but its ranks must
+  // hold one model, the REINFORCE baseline each moves by itself included: before every validation
+  // the ranks compare their weights and buffers bit for bit, and the run would end with "weights
+  // or buffers differ from rank 0's" had the baselines drifted apart.
+  TempDir dir;
+  json experiment = seq2seq_experiment(20);
+  experiment["variants"] = {{"hard", {{"model", {{"attention", {{"type", "hard"}, {"estimator", "reinforce"}}}}}}}};
+  write_text(dir.file("experiment.json"), experiment.dump());
+  const auto two = attnlab_cli(
+      "run " + quote(dir.file("experiment.json")) + " --out " + quote(dir.file("two")) + " --data-parallel 2", dir);
+  ASSERT_EQ(two.exit_code, 0) << two.err;
+  const fs::path run = only_run(dir.file("two"));
+  const RunConfig config = read_run_config((run / "config.json").string());
+  auto task = build_task(config.variant.options, config.seed);
+  load_checkpoint((run / "checkpoints" / "latest.pt").string(), *task->model(), nullptr, nullptr);
+  int64_t baselines = 0;
+  for (const auto& buffer : task->model()->named_buffers()) {
+    if (buffer.key().find("baseline_updates") != std::string::npos) {
+      EXPECT_GE(buffer.value().item<int64_t>(), 20) << buffer.key();  // at least one update a step
+    } else if (buffer.key().find("baseline") != std::string::npos) {
+      ++baselines;
+      EXPECT_NE(buffer.value().item<double>(), 0.0) << buffer.key() << " never moved";
+    }
+  }
+  EXPECT_EQ(baselines, 1);
 }
 
 /// A started `attnlab train-run` rank, its stderr in `log`.

@@ -229,7 +229,13 @@ class PoisonedTask : public Task {
     if (poisoned_.count(++calls_)) result.loss = result.loss * std::nan("");  // NaN loss and gradients
     return result;
   }
-  Metrics evaluate(const std::string& split, Predictions* predictions) override { return inner_.evaluate(split, predictions); }
+  MetricSums measure(const std::string& split, EvaluationPass pass, EvaluationShare share,
+                     Predictions* predictions) override {
+    return inner_.measure(split, pass, share, predictions);
+  }
+  Metrics metrics_from(const std::string& split, EvaluationPass pass, const MetricSums& sums) const override {
+    return inner_.metrics_from(split, pass, sums);
+  }
   std::vector<std::string> splits() const override { return inner_.splits(); }
   std::vector<std::string> metric_names(const std::string& split) const override { return inner_.metric_names(split); }
   std::vector<std::string> table_metrics(const std::string& split) const override { return inner_.table_metrics(split); }

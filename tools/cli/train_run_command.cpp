@@ -64,7 +64,7 @@ int train_run_command(int argc, char** argv) {
       cxxopts::value<int64_t>()->default_value("0"))(
       "master", "HOST:PORT of rank 0, e.g. 10.0.0.1:29500 (127.0.0.1 on one machine)", cxxopts::value<std::string>())(
       "join-timeout", "seconds to wait for every rank to join", cxxopts::value<int64_t>()->default_value("300"))(
-      "timeout", "seconds one exchange waits for the other ranks (rank 0's validation included) before giving up",
+      "timeout", "seconds one exchange waits for the other ranks (a share of a validation included) before giving up",
       cxxopts::value<int64_t>()->default_value("1800"));
   int exit_code = kExitOk;
   auto args = parse_or_exit(options, argc, argv,
