@@ -32,8 +32,8 @@ int run_command(int argc, char** argv) {
       "resume", "continue unfinished runs and reuse finished ones")(
       "jobs", "train N runs at once, each in its own process (give each 'threads' cores)",
       cxxopts::value<int64_t>()->default_value("1"))(
-      "data-parallel", "train each run as N processes on this machine, each on its share of every batch "
-      "(c10d/Gloo over 127.0.0.1); with --jobs J, J runs x N processes x 'threads' threads run at once",
+      "data-parallel", "train each run as N processes on this machine, each on its share of every batch and of "
+      "the evaluation (c10d/Gloo over 127.0.0.1); with --jobs J, J runs x N processes x 'threads' threads run at once",
       cxxopts::value<int64_t>()->default_value("1"))(
       "prepare", "only check the experiment and write its run directories (config.json), printing them: "
       "for `attnlab train-run`, e.g. one rank per machine");

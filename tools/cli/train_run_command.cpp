@@ -55,7 +55,8 @@ int train_run_command(int argc, char** argv) {
                            "--prepare` writes it; config.json, data and tokenizer readable at the same paths on "
                            "every machine) and --world-size N --rank R "
                            "--master HOST:PORT, HOST:PORT being where rank 0 listens. Each rank trains on its share "
-                           "of every batch with the config's `threads`; rank 0 alone writes files. "
+                           "of every batch with the config's `threads` and validates and evaluates its share of the "
+                           "evaluation batches; rank 0 alone writes files. "
                            "`attnlab run --data-parallel N` does this on one machine.");
   options.add_options()("run_dir", "a run directory holding config.json", cxxopts::value<std::string>())(
       "no-redraw", "plain progress lines even on a terminal")(
