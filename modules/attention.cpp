@@ -58,12 +58,18 @@ torch::Tensor dense_weights(const AttentionOutput& output, int64_t key_steps) {
 
 torch::Tensor dense_head_weights(const AttentionOutput& output, int64_t key_steps) {
   if (!output.head_weights.defined()) return dense_weights(output, key_steps).unsqueeze(1);  // [B, 1, Tq, Tk]
+  const int64_t H = output.head_weights.size(1), W = output.head_weights.size(-1);
+  // Windowed heads: multi_head lists the heads' windows side by side, positions [B, Tq, H x W].
+  const bool listed = output.positions.defined() && output.positions.size(-1) == H * W;
+  TORCH_CHECK(!output.positions.defined() || listed || output.positions.size(-1) == W,
+              "dense_head_weights: positions ", output.positions.sizes(), " fit neither ", W, " nor ", H, " x ", W,
+              " keys per query");
   std::vector<torch::Tensor> heads;
-  for (int64_t h = 0; h < output.head_weights.size(1); ++h) {
+  for (int64_t h = 0; h < H; ++h) {
     AttentionOutput head;
-    head.weights = output.head_weights.select(1, h);  // [B, Tq, W]
-    head.positions = output.positions;                // shared by the heads
-    heads.push_back(dense_weights(head, key_steps));  // [B, Tq, Tk]
+    head.weights = output.head_weights.select(1, h);                                   // [B, Tq, W]
+    head.positions = listed ? output.positions.narrow(-1, h * W, W) : output.positions;  // [B, Tq, W]
+    heads.push_back(dense_weights(head, key_steps));                                   // [B, Tq, Tk]
   }
   return torch::stack(heads, 1);  // [B, H, Tq, Tk]
 }

@@ -191,6 +191,10 @@ TEST(MultiHead, LocalMScopeIsGlobalWithTheWindowsComplementMasked) {
   }
   EXPECT_LT((dense - average).abs().max().item<double>(), 1e-12);
   EXPECT_LT((dense - reference.weights).abs().max().item<double>(), 1e-12);
+  // dense_head_weights (what the attention maps draw) finds each head's window in the list.
+  auto per_head = dense_head_weights(out, T);  // [B, H, T, T]
+  ASSERT_EQ(per_head.sizes(), (std::vector<int64_t>{B, H, T, T}));
+  EXPECT_LT((per_head - reference.head_weights).abs().max().item<double>(), 1e-12);
   ASSERT_EQ(out.context.sizes(), reference.context.sizes());
   EXPECT_LT((out.context - reference.context).abs().max().item<double>(), 1e-12);
 }
