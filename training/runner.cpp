@@ -231,10 +231,20 @@ bool train_run_directory(const std::string& dir, const RunnerOptions& options) {
   json metrics = json::object();
   Predictions predictions;  // of the report split, for paired significance tests between variants
   std::vector<int64_t> predictions_per_rank;
+  // A LibTorch error after training names the run and what it was doing, not only LibTorch's words.
+  auto in_stage = [&dir](const std::string& stage, const auto& work) {
+    try {
+      return work();
+    } catch (const c10::Error& e) {
+      throw std::runtime_error(dir + ": " + stage + ": " + error_message(e));
+    }
+  };
   try {
     for (const auto& split : eval.splits()) {
       const bool reported = split == eval.report_split();
-      auto evaluation = evaluate_on_ranks(*task, collective, split, EvaluationPass::kFinal, reported ? &predictions : nullptr);
+      auto evaluation = in_stage("evaluating " + split, [&] {
+        return evaluate_on_ranks(*task, collective, split, EvaluationPass::kFinal, reported ? &predictions : nullptr);
+      });
       metrics[split] = evaluation.metrics;
       if (reported) predictions_per_rank = evaluation.predictions_per_rank;
     }
@@ -243,14 +253,13 @@ bool train_run_directory(const std::string& dir, const RunnerOptions& options) {
   }
   if (!is_main) return true;  // rank 0 writes the results
   write_predictions(predictions, (fs::path(dir) / "predictions.jsonl").string());
-  write_attention_maps(task->attention_maps(eval.report_split(), eval.attention_maps()),
-                       (fs::path(dir) / "attention").string());
   // The cost of a training step in matrix-product FLOPs (training/matmul_flops.h), on the first
   // training examples of a batch's size.
   std::vector<int64_t> first_examples(
       static_cast<size_t>(std::min(variant.options.train().batch_size(), task->train_size())));
   std::iota(first_examples.begin(), first_examples.end(), 0);
-  const TrainingStepFlops step_flops = count_training_step_flops(*task, first_examples);
+  const TrainingStepFlops step_flops =
+      in_stage("counting a training step's FLOPs", [&] { return count_training_step_flops(*task, first_examples); });
   const TrainerState& s = outcome.state;
   json results = {{"experiment", variant.options.name()},
                   {"variant", variant.name},
@@ -274,6 +283,11 @@ bool train_run_directory(const std::string& dir, const RunnerOptions& options) {
         {"exchange_bytes_per_step", outcome.exchange_bytes_per_step},
         {"evaluation", {{"split", eval.report_split()}, {"predictions_per_rank", predictions_per_rank}}}};
   write_file_atomically((fs::path(dir) / "results.json").string(), results.dump(2) + "\n");
+  // Drawn after results.json, so that a failure here loses nothing the evaluation measured.
+  in_stage("drawing attention maps (results.json is written)", [&] {
+    write_attention_maps(task->attention_maps(eval.report_split(), eval.attention_maps()),
+                         (fs::path(dir) / "attention").string());
+  });
   return true;
 }
 
