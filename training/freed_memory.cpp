@@ -15,13 +15,25 @@ namespace {
 // 10 GiB. 256 MiB covers a training step's largest tensors at the usual sizes (logits [B·T, V] of
 // 32 x 32 x 8000 floats: 32 MiB) with room to spare.
 constexpr int kKeptBlockBytes = 256 << 20;
+
+bool user_tunes_malloc() {
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  return tunables && std::string(tunables).find("glibc.malloc.") != std::string::npos;
+}
 }  // namespace
 
 void keep_freed_memory() {
-  const char* tunables = std::getenv("GLIBC_TUNABLES");
-  if (tunables && std::string(tunables).find("glibc.malloc.") != std::string::npos) return;  // the user's choice
+  if (user_tunes_malloc()) return;  // the user's choice
   mallopt(M_MMAP_THRESHOLD, kKeptBlockBytes);  // blocks up to this come from the heap and return to it
   mallopt(M_TRIM_THRESHOLD, kKeptBlockBytes);  // the heap's free top is given back above this
+}
+
+std::string kept_freed_memory_tunables() {
+  if (user_tunes_malloc()) return "";
+  const std::string bytes = std::to_string(kKeptBlockBytes);
+  const char* others = std::getenv("GLIBC_TUNABLES");  // the user's other tunables stay
+  return (others && *others ? std::string(others) + ":" : std::string()) + "glibc.malloc.mmap_threshold=" + bytes +
+         ":glibc.malloc.trim_threshold=" + bytes;
 }
 
 void release_freed_memory() { malloc_trim(0); }

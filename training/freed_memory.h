@@ -6,12 +6,18 @@
 // (system time 22 s of 27). Keeping freed blocks for the next step is what PyTorch users get
 // from jemalloc or tcmalloc; here it is two glibc settings.
 
+#include <string>
+
 namespace attnlab {
 
 /// Keeps freed blocks up to 256 MiB in the process for reuse (glibc: they come from the heap, not
 /// from mmap, and the heap is trimmed only above 256 MiB of free top), unless GLIBC_TUNABLES already
 /// says how malloc should behave. Call once, first thing in main().
 void keep_freed_memory();
+
+/// GLIBC_TUNABLES with the same settings (the user's other tunables kept) for a child process, such
+/// as the Python peer of `bench model --peer`; "" when malloc is as the user's GLIBC_TUNABLES say.
+std::string kept_freed_memory_tunables();
 
 /// Gives memory freed so far back to the system (benchmarks measuring one case's peak).
 void release_freed_memory();

@@ -129,7 +129,8 @@ TEST(EndToEnd, BenchModelPeerTimesTheSameModelsInPython) {
   auto run = attnlab_cli(tiny + "--only transformer,rnn --peer --python " + quote(ATTNLAB_TORCH_PYTHON), dir);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   for (const char* row : {"\ntransformer   peer, default ", "\ntransformer   peer, same settings ",
-                          "\nrnn_bahdanau  peer, default ", "\nrnn_bahdanau  peer, same settings "})
+                          "\ntransformer   peer, same + malloc ", "\nrnn_bahdanau  peer, default ",
+                          "\nrnn_bahdanau  peer, same settings ", "\nrnn_bahdanau  peer, same + malloc "})
     EXPECT_NE(run.out.find(row), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("attnlab/peer: train"), std::string::npos) << run.out;
 

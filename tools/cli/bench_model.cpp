@@ -249,7 +249,7 @@ void print_peer_table(const std::vector<PeerRows>& models, const Sizes& s, int64
   const auto kernels = blas_kernels();
   std::cout << "\npeer: the same models in Python PyTorch eager (tools/python/bench_peer.py), each run timed in turn "
                "with attnlab's; attnlab: " << threads << " threads, BLAS core " << (kernels.core.empty() ? "?" : kernels.core)
-            << "\n"
+            << "; same settings: these threads and this BLAS core; + malloc: and attnlab's kept freed memory\n"
             << padded("model", 14) << padded("peer run", 21) << padded("threads", 8, true) << "  "
             << padded("BLAS core", 10) << padded("train tok/s", 13, true) << padded("greedy sent/s", 15, true)
             << padded("attnlab/peer: train", 21, true) << padded("greedy", 8, true) << "\n";
@@ -290,8 +290,8 @@ int bench_model_command(int argc, char** argv) {
       cxxopts::value<std::string>())(
       "profile", "also trace one training step of each seq2seq model into PREFIX.MODEL.json (chrome://tracing)",
       cxxopts::value<std::string>())(
-      "peer", "also time the same Transformer and RNN in Python PyTorch eager, by default and with these settings, "
-      "and print attnlab/peer ratios")(
+      "peer", "also time the same Transformer and RNN in Python PyTorch eager: by default, with attnlab's "
+      "threads and BLAS kernels, and with these and attnlab's kept freed memory; print attnlab/peer ratios")(
       "python", "the Python with torch that runs the peer", cxxopts::value<std::string>()->default_value("/usr/bin/python3"))(
       "peer-script", "the peer's script", cxxopts::value<std::string>()->default_value(default_peer_script()));
   int exit_code = kExitOk;
@@ -354,7 +354,8 @@ int bench_model_command(int argc, char** argv) {
       std::vector<std::unique_ptr<PeerProcess>> started;
       if (!peer) return started;
       const PeerSizes peer_sizes{bench.name, sizes.batch, sizes.length, sizes.vocab, decoded, parameters};
-      for (auto settings : {default_peer_settings(), same_peer_settings(threads)})
+      for (auto settings :
+           {default_peer_settings(), same_peer_settings(threads, false), same_peer_settings(threads, true)})
         started.push_back(std::make_unique<PeerProcess>(peer_setup, std::move(settings), peer_sizes));
       return started;
     };

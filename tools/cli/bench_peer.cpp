@@ -6,6 +6,7 @@
 #include "core/options.h"
 #include "tokenizers/subprocess.h"
 #include "training/blas_kernels.h"
+#include "training/freed_memory.h"
 
 namespace attnlab::cli {
 
@@ -13,14 +14,15 @@ std::string default_peer_script() { return std::string(ATTNLAB_SOURCE_DIR) + "/t
 
 PeerSettings default_peer_settings() {
   const auto kernels = blas_kernels();
-  PeerSettings settings{"peer, default", std::nullopt, std::nullopt};
+  PeerSettings settings{"peer, default", std::nullopt, std::nullopt, ""};
   if (!kernels.coretype_env.empty() && !kernels.selected_by_attnlab) settings.core = kernels.coretype_env;  // the user's
   return settings;
 }
 
-PeerSettings same_peer_settings(int threads) {
+PeerSettings same_peer_settings(int threads, bool malloc) {
   const auto kernels = blas_kernels();
-  PeerSettings settings{"peer, same settings", threads, std::nullopt};
+  PeerSettings settings{malloc ? "peer, same + malloc" : "peer, same settings", threads, std::nullopt,
+                        malloc ? kept_freed_memory_tunables() : ""};
   if (!kernels.core.empty()) settings.core = kernels.core;
   return settings;
 }
@@ -32,6 +34,7 @@ PeerProcess::PeerProcess(const PeerSetup& setup, PeerSettings settings, const Pe
   std::vector<std::string> argv{"/usr/bin/env"};
   if (settings_.core) argv.push_back("OPENBLAS_CORETYPE=" + *settings_.core);
   else argv.insert(argv.end(), {"-u", "OPENBLAS_CORETYPE"});
+  if (!settings_.malloc_tunables.empty()) argv.push_back("GLIBC_TUNABLES=" + settings_.malloc_tunables);
   argv.insert(argv.end(), {setup.python, setup.script, "--serve", "--model", sizes.model, "--batch",
                            std::to_string(sizes.batch), "--length", std::to_string(sizes.length), "--vocab",
                            std::to_string(sizes.vocab), "--sentences", std::to_string(sizes.sentences),

@@ -18,11 +18,13 @@ struct PeerSetup {
 };
 
 /// One way to run the peer: by default (as a user would: PyTorch's own thread count, the BLAS
-/// kernels OpenBLAS picks by itself) or with attnlab's settings (its threads and kernels).
+/// kernels OpenBLAS picks by itself, glibc's malloc as it comes) or with attnlab's settings (its
+/// threads and kernels, and optionally its kept freed memory, training/freed_memory.h).
 struct PeerSettings {
-  std::string label;                // "peer, default" / "peer, same settings"
+  std::string label;                // "peer, default" / "peer, same settings" / "peer, same + malloc"
   std::optional<int> threads;       // torch.set_num_threads, or PyTorch's default
   std::optional<std::string> core;  // OPENBLAS_CORETYPE, or none (OpenBLAS's own choice)
+  std::string malloc_tunables;      // GLIBC_TUNABLES to add, or "" (the environment's)
 };
 
 /// The sizes both sides run at.
@@ -57,8 +59,11 @@ class PeerProcess {
 /// The default peer's settings: PyTorch's threads, and OPENBLAS_CORETYPE only if the user set it
 /// (not when attnlab chose it for itself).
 PeerSettings default_peer_settings();
-/// The peer given attnlab's threads and the BLAS kernels attnlab runs.
-PeerSettings same_peer_settings(int threads);
+/// The peer given attnlab's threads and the BLAS kernels attnlab runs ("peer, same settings"),
+/// and with `malloc` also attnlab's kept freed memory ("peer, same + malloc"). Without the latter,
+/// the ratio on this machine measures in good part glibc handing the peer's freed tensors back to
+/// the system and faulting them in again (the peer's RNN step: 0.4-1.5 s, a steady 0.4 s with it).
+PeerSettings same_peer_settings(int threads, bool malloc);
 
 /// The default script path (in the source tree this binary was built from).
 std::string default_peer_script();
