@@ -3,7 +3,6 @@
 #include "core/special_tokens.h"
 #include "modules/masks.h"
 #include "modules/packed_rnn.h"
-#include "modules/recurrent_cells.h"
 
 namespace attnlab {
 
@@ -114,33 +113,27 @@ RnnSeq2SeqImpl::Attended RnnSeq2SeqImpl::context_for(const torch::Tensor& query,
 
 torch::Tensor RnnSeq2SeqImpl::embed_targets(const torch::Tensor& tokens) { return dropout(target_embedding(tokens)); }
 
-SplitInputWeights RnnSeq2SeqImpl::first_layer_weights() const {
-  const int64_t E = options.embedding();
-  return decoder_lstm.empty() ? split_input_weights(decoder_gru[0]->weight_ih, decoder_gru[0]->bias_ih, E)
-                              : split_input_weights(decoder_lstm[0]->weight_ih, decoder_lstm[0]->bias_ih, E);
-}
-
-RnnSeq2SeqImpl::Step RnnSeq2SeqImpl::decode_step(const StepInput& input, const SplitInputWeights& first_layer,
-                                                 const RnnState& state, const Memory& memory, const torch::Tensor& t) {
+RnnSeq2SeqImpl::Step RnnSeq2SeqImpl::decode_step(const torch::Tensor& embedded, const RnnState& state,
+                                                 const Memory& memory, const torch::Tensor& t) {
   Step step;
-  torch::Tensor rest;  // [B, H] what the first layer reads after e(y_{t-1}), or undefined
+  torch::Tensor input;  // [B, first layer input]
   if (luong()) {
-    rest = state.feed;
+    input = state.feed.defined() ? torch::cat({embedded, state.feed}, -1) : embedded;
   } else {
     step.attended = context_for(state.h[-1], memory, t);  // query: s_{t-1}, top layer
-    rest = step.attended.context;
+    input = torch::cat({embedded, step.attended.context}, -1);
   }
   std::vector<torch::Tensor> hs, cs;
   for (int64_t layer = 0; layer < options.layers(); ++layer) {
+    if (layer > 0) input = dropout(input);
     if (!decoder_lstm.empty()) {
-      auto hc = layer == 0 ? lstm_cell_step(decoder_lstm[0], first_layer, input.embedded_gates, rest, state.h[0], state.c[0])
-                           : decoder_lstm[layer]->forward(dropout(hs.back()), std::make_tuple(state.h[layer], state.c[layer]));
+      auto hc = decoder_lstm[layer]->forward(input, std::make_tuple(state.h[layer], state.c[layer]));
       hs.push_back(std::get<0>(hc));
       cs.push_back(std::get<1>(hc));
     } else {
-      hs.push_back(layer == 0 ? gru_cell_step(decoder_gru[0], first_layer, input.embedded_gates, rest, state.h[0])
-                              : decoder_gru[layer]->forward(dropout(hs.back()), state.h[layer]));
-    }  // hs.back(): [B, H]
+      hs.push_back(decoder_gru[layer]->forward(input, state.h[layer]));
+    }
+    input = hs.back();  // [B, H]
   }
   step.state = {torch::stack(hs), cs.empty() ? torch::Tensor() : torch::stack(cs), torch::Tensor()};  // [N, B, H]
   if (luong()) {
@@ -148,7 +141,7 @@ RnnSeq2SeqImpl::Step RnnSeq2SeqImpl::decode_step(const StepInput& input, const S
     step.features = torch::tanh(attentional(torch::cat({step.attended.context, hs.back()}, -1)));  // h~_t [B, H]
     if (state.feed.defined()) step.state.feed = step.features;
   } else {
-    step.features = torch::cat({hs.back(), step.attended.context, input.embedded}, -1);  // [B, 2H + E]
+    step.features = torch::cat({hs.back(), step.attended.context, embedded}, -1);  // [B, 2H + E]
   }
   return step;
 }
@@ -164,13 +157,10 @@ Seq2SeqOutput RnnSeq2SeqImpl::forward(const torch::Tensor& source, const torch::
               "rnn_seq2seq: target_in must be [B, T] with B = ", source.size(0), ", got ", target_in.sizes());
   auto memory = encode(source, source_lengths);
   auto state = initial_state(memory);
-  const auto first_layer = first_layer_weights();  // once: each part sums the steps' gradients
   const auto embedded = embed_targets(target_in);  // [B, T, E]
-  const auto embedded_gates = first_layer.leading_gates(embedded);  // [B, T, G]: one product for all steps
   std::vector<torch::Tensor> features, weights, log_probs, entropies;
   for (int64_t t = 0; t < target_in.size(1); ++t) {
-    auto step = decode_step({embedded.select(1, t), embedded_gates.select(1, t)}, first_layer, state, memory,
-                            torch::full({1}, t, source.options().dtype(torch::kLong)));
+    auto step = decode_step(embedded.select(1, t), state, memory, torch::full({1}, t, source.options().dtype(torch::kLong)));
     features.push_back(step.features);
     if (step.attended.weights.defined()) weights.push_back(step.attended.weights);
     if (step.attended.sample_log_prob.defined()) log_probs.push_back(step.attended.sample_log_prob);
@@ -245,9 +235,7 @@ std::unique_ptr<DecoderState> RnnSeq2SeqImpl::state_from_tensors(const std::vect
 
 DecoderStep RnnSeq2SeqImpl::decode_next(DecoderState& state, const torch::Tensor& previous_tokens) {
   auto& s = dynamic_cast<IncrementalState&>(state);
-  const auto first_layer = first_layer_weights();
-  const auto embedded = embed_targets(previous_tokens);  // [R, E]
-  auto step = decode_step({embedded, first_layer.leading_gates(embedded)}, first_layer, s.rnn, s.memory, s.step);
+  auto step = decode_step(embed_targets(previous_tokens), s.rnn, s.memory, s.step);
   s.step = s.step + 1;
   s.rnn = step.state;
   return {readout(step.features), step.attended.weights};  // [R, V], [R, S]

@@ -9,14 +9,13 @@
 //            attentional vector h~_t = tanh(W_c [c_t; h_t]) -> linear.
 //   With attention "none", c_t is the encoder's final state for every t (fixed context).
 // Legend: B batch, S source steps, T target steps, E embedding dims, H hidden dims
-//         (encoder outputs, context, decoder state), N layers, V vocab, G gates (3H GRU, 4H LSTM).
+//         (encoder outputs, context, decoder state), N layers, V vocab.
 
 #include "core/options.h"
 #include "models/seq2seq_model.h"
 #include "modules/attention.h"
 #include "modules/attention_registry.h"
 #include "modules/dropout.h"
-#include "modules/recurrent_cells.h"
 
 namespace attnlab {
 
@@ -128,18 +127,11 @@ class RnnSeq2SeqImpl : public Seq2SeqModelImpl {
   RnnState initial_state(const Memory& memory);
   /// e(y): embedded target tokens [B, ...] -> [B, ..., E], with dropout.
   torch::Tensor embed_targets(const torch::Tensor& tokens);
-  /// What a decoder step reads of the previous token.
-  struct StepInput {
-    torch::Tensor embedded;        // e(y_{t-1}) [B, E]
-    torch::Tensor embedded_gates;  // W_ih[:, :E] e(y_{t-1}) + b_ih of the first decoder layer [B, G]
-  };
-  /// The first decoder layer's input weights split after the embedding: [e(y_{t-1}); c_t or h~_{t-1}].
-  SplitInputWeights first_layer_weights() const;
-  /// Decoder step t ([1] int64, 0-based; local_m attention centres its window on t). Teacher
-  /// forcing embeds the whole target at once, and projects it into the first layer's gates at
-  /// once: one embedding gradient [V, E] and one product of W_ih[:, :E] per batch, not one per step.
-  Step decode_step(const StepInput& input, const SplitInputWeights& first_layer, const RnnState& state,
-                   const Memory& memory, const torch::Tensor& t);
+  /// Decoder step t ([1] int64, 0-based; local_m attention centres its window on t) from the
+  /// embedded previous tokens e(y_{t-1}) [B, E]. Teacher forcing embeds the whole target at
+  /// once: one embedding gradient [V, E] per batch, not one per step.
+  Step decode_step(const torch::Tensor& embedded, const RnnState& state, const Memory& memory,
+                   const torch::Tensor& t);
   torch::Tensor readout(const torch::Tensor& features);  // [..., features] -> log-probs [..., V]
   /// The context c_t and what came with it; without attention, the fixed context.
   Attended context_for(const torch::Tensor& query, const Memory& memory, const torch::Tensor& t);
