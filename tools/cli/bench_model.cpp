@@ -354,8 +354,8 @@ int bench_model_command(int argc, char** argv) {
       std::vector<std::unique_ptr<PeerProcess>> started;
       if (!peer) return started;
       const PeerSizes peer_sizes{bench.name, sizes.batch, sizes.length, sizes.vocab, decoded, parameters};
-      for (auto settings :
-           {default_peer_settings(), same_peer_settings(threads, false), same_peer_settings(threads, true)})
+      for (auto settings : {default_peer_settings(), same_peer_settings(threads, PeerMalloc::as_glibc_ships),
+                            same_peer_settings(threads, PeerMalloc::kept_freed)})
         started.push_back(std::make_unique<PeerProcess>(peer_setup, std::move(settings), peer_sizes));
       return started;
     };

@@ -19,10 +19,11 @@ PeerSettings default_peer_settings() {
   return settings;
 }
 
-PeerSettings same_peer_settings(int threads, bool malloc) {
+PeerSettings same_peer_settings(int threads, PeerMalloc malloc) {
   const auto kernels = blas_kernels();
-  PeerSettings settings{malloc ? "peer, same + malloc" : "peer, same settings", threads, std::nullopt,
-                        malloc ? kept_freed_memory_tunables() : ""};
+  const bool kept = malloc == PeerMalloc::kept_freed;
+  PeerSettings settings{kept ? "peer, same + malloc" : "peer, same settings", threads, std::nullopt,
+                        kept ? kept_freed_memory_tunables() : ""};
   if (!kernels.core.empty()) settings.core = kernels.core;
   return settings;
 }

@@ -59,11 +59,16 @@ class PeerProcess {
 /// The default peer's settings: PyTorch's threads, and OPENBLAS_CORETYPE only if the user set it
 /// (not when attnlab chose it for itself).
 PeerSettings default_peer_settings();
-/// The peer given attnlab's threads and the BLAS kernels attnlab runs ("peer, same settings"),
-/// and with `malloc` also attnlab's kept freed memory ("peer, same + malloc"). Without the latter,
-/// the ratio on this machine measures in good part glibc handing the peer's freed tensors back to
-/// the system and faulting them in again (the peer's RNN step: 0.4-1.5 s, a steady 0.4 s with it).
-PeerSettings same_peer_settings(int threads, bool malloc);
+/// How the equally configured peer's malloc treats freed memory.
+enum class PeerMalloc {
+  as_glibc_ships,  // "peer, same settings": freed tensors go back to the system, as by default
+  kept_freed,      // "peer, same + malloc": attnlab's kept freed memory (training/freed_memory.h)
+};
+/// The peer given attnlab's threads and the BLAS kernels attnlab runs, and with
+/// PeerMalloc::kept_freed also attnlab's kept freed memory. Without the latter, the ratio on this
+/// machine measures in good part glibc handing the peer's freed tensors back to the system and
+/// faulting them in again (the peer's RNN step: 0.4-1.5 s, a steady 0.4 s with it).
+PeerSettings same_peer_settings(int threads, PeerMalloc malloc);
 
 /// The default script path (in the source tree this binary was built from).
 std::string default_peer_script();
