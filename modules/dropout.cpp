@@ -204,13 +204,13 @@ struct DropoutFunction : torch::autograd::Function<DropoutFunction> {
   }
 };
 
-uint64_t draw_seed() {
+}  // namespace
+
+uint64_t draw_dropout_seed() {
   auto generator = at::detail::getDefaultCPUGenerator();
   std::lock_guard<std::mutex> lock(generator.mutex());
   return generator.get<at::CPUGeneratorImpl>()->random64();
 }
-
-}  // namespace
 
 torch::Tensor philox_dropout_with_seed(const torch::Tensor& x, double p, uint64_t seed) {
   TORCH_CHECK(p >= 0.0 && p <= 1.0, "dropout: p must be in [0, 1], got ", p);
@@ -221,7 +221,7 @@ torch::Tensor philox_dropout_with_seed(const torch::Tensor& x, double p, uint64_
 
 torch::Tensor philox_dropout(const torch::Tensor& x, double p, bool training) {
   if (!training || p == 0.0) return x;
-  return philox_dropout_with_seed(x, p, draw_seed());
+  return philox_dropout_with_seed(x, p, draw_dropout_seed());
 }
 
 DropoutImpl::DropoutImpl(double p_) : p(p_) {

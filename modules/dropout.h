@@ -36,6 +36,9 @@ std::optional<std::vector<uint32_t>> philox_chunk_words(const std::string& kerne
 /// (x's shape, p, seed) always gives the same mask. No autograd: the building block of philox_dropout().
 torch::Tensor apply_dropout_mask(const torch::Tensor& x, double p, uint64_t seed);
 
+/// One seed from LibTorch's default generator: what every dropout call of a run draws.
+uint64_t draw_dropout_seed();
+
 /// Dropout with probability p in [0, 1] in training, the identity otherwise; differentiable
 /// (the gradient is masked and scaled alike). Draws its seed from the default generator.
 torch::Tensor philox_dropout(const torch::Tensor& x, double p, bool training);

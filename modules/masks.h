@@ -28,4 +28,8 @@ torch::Tensor mask_if_any(const torch::Tensor& mask);
 /// to scores (true = masked; may be undefined). Fully masked rows give all-zero weights.
 torch::Tensor masked_softmax(const torch::Tensor& scores, const torch::Tensor& mask);
 
+/// The same in place, over contiguous scores, without autograd: what a fused attention uses to
+/// turn its scores into weights without another [B, Tq, Tk] tensor. Equal to masked_softmax.
+torch::Tensor& masked_softmax_(torch::Tensor& scores, const torch::Tensor& mask);
+
 }  // namespace attnlab

@@ -26,6 +26,11 @@ class ScoreImpl : public torch::nn::Module {
   virtual torch::Tensor project_keys(const torch::Tensor& keys) { return keys; }
   /// Scores of every query against every (projected) key: [B, Tq, Tk].
   virtual torch::Tensor forward(const torch::Tensor& query, const torch::Tensor& projected_keys) = 0;
+  /// For scores that are a matrix product, bmm(q', projected_keysᵀ) (dot, scaled_dot, general):
+  /// q' [B, Tq, Dk], the queries as the product takes them (divided by √D when scaled), so that a
+  /// scope can fuse the product with what follows (modules/dot_product_attention.h). Undefined
+  /// for every other score, the default.
+  virtual torch::Tensor product_query(const torch::Tensor& /*query*/) { return {}; }
   /// Scores of each query against its own window of (projected) keys, which sit at the key
   /// indices `positions` (for scores that depend on where a key is): [B, Tq, W]. By default
   /// forward with each query as a sequence of one step against its window; scores that depend

@@ -26,16 +26,18 @@ torch::Tensor DotScoreImpl::project_keys(const torch::Tensor& keys) {
 }
 
 torch::Tensor DotScoreImpl::forward(const torch::Tensor& query, const torch::Tensor& projected_keys) {
-  TORCH_CHECK(query.dim() == 3 && query.size(2) == options.query_dim(), "dot score: query must be [B, Tq, ",
-              options.query_dim(), "], got ", query.sizes());
+  return torch::bmm(product_query(query), projected_keys.transpose(1, 2));  // [B, Tq, Tk]
+}
+
+torch::Tensor DotScoreImpl::product_query(const torch::Tensor& query) {
+  check_query(query);
   // The 1/√D of a scaled score is applied to the queries [B, Tq, D], not to the scores [B, Tq, Tk].
-  return torch::bmm(scale(query), projected_keys.transpose(1, 2));  // [B, Tq, Tk]
+  return scale(query);  // [B, Tq, D]
 }
 
 torch::Tensor DotScoreImpl::score_window(const torch::Tensor& query, const torch::Tensor& window_keys,
                                          const torch::Tensor& /*positions*/) {
-  TORCH_CHECK(query.dim() == 3 && query.size(2) == options.query_dim(), "dot score: query must be [B, Tq, ",
-              options.query_dim(), "], got ", query.sizes());
+  check_query(query);
   // Σ_d over [B, Tq, W, D] ⊙ [B, Tq, 1, D]: element-wise, so a window of views costs no copy
   // (a matrix product would make one tiny product per query).
   return (window_keys * scale(query).unsqueeze(2)).sum(-1);  // [B, Tq, W]
@@ -43,13 +45,17 @@ torch::Tensor DotScoreImpl::score_window(const torch::Tensor& query, const torch
 
 torch::Tensor DotScoreImpl::score_shifted(const torch::Tensor& query, const torch::Tensor& key_rows,
                                           const torch::Tensor& positions) {
-  TORCH_CHECK(query.dim() == 3 && query.size(2) == options.query_dim(), "dot score: query must be [B, Tq, ",
-              options.query_dim(), "], got ", query.sizes());
+  check_query(query);
   return band_scores(scale(query), key_rows, positions.size(2));  // [B, Tq, W]
 }
 
 torch::Tensor DotScoreImpl::scale(const torch::Tensor& query) const {
   return options.scaled() ? query * (1.0 / std::sqrt(static_cast<double>(options.query_dim()))) : query;
+}
+
+void DotScoreImpl::check_query(const torch::Tensor& query) const {
+  TORCH_CHECK(query.dim() == 3 && query.size(2) == options.query_dim(), "dot score: query must be [B, Tq, ",
+              options.query_dim(), "], got ", query.sizes());
 }
 
 }  // namespace attnlab

@@ -33,6 +33,7 @@ class DotScoreImpl : public ScoreImpl {
   explicit DotScoreImpl(const DotScoreOptions& options);
   torch::Tensor project_keys(const torch::Tensor& keys) override;  // [B, Tk, Dq]
   torch::Tensor forward(const torch::Tensor& query, const torch::Tensor& projected_keys) override;
+  torch::Tensor product_query(const torch::Tensor& query) override;  // [B, Tq, Dq], scaled if scaled
   torch::Tensor score_window(const torch::Tensor& query, const torch::Tensor& window_keys,
                              const torch::Tensor& positions) override;  // element-wise, no tiny products
   torch::Tensor score_shifted(const torch::Tensor& query, const torch::Tensor& key_rows,
@@ -43,6 +44,7 @@ class DotScoreImpl : public ScoreImpl {
 
  private:
   torch::Tensor scale(const torch::Tensor& query) const;  // query / √D if scaled
+  void check_query(const torch::Tensor& query) const;
 };
 
 }  // namespace attnlab

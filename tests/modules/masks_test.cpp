@@ -21,6 +21,27 @@ TEST(Masks, MaskedSoftmaxIgnoresMaskedKeys) {
   EXPECT_EQ(w[0][0][2].item<double>(), 0.0);
 }
 
+// The in-place form runs ATen's softmax with its output over its input: equal to the composed
+// form, fully masked rows included, in both float types (a LibTorch that read a row after writing
+// it would fail here).
+TEST(Masks, InPlaceMaskedSoftmaxEqualsMaskedSoftmax) {
+  torch::manual_seed(3);
+  for (auto dtype : {torch::kDouble, torch::kFloat}) {
+    SCOPED_TRACE(c10::toString(dtype));
+    auto scores = torch::randn({3, 5, 37}, dtype) * 4;  // rows longer than one vector register
+    auto padding = torch::rand({3, 1, 37}) < 0.3;
+    padding[1].fill_(true);  // a fully masked row
+    auto causal = torch::ones({5, 37}, torch::kBool).triu(1).unsqueeze(0);  // [1, Tq, Tk]
+    for (const auto& mask : {torch::Tensor(), padding, causal, padding | causal}) {
+      auto expected = masked_softmax(scores, mask);
+      auto in_place = scores.clone();
+      masked_softmax_(in_place, mask);
+      ASSERT_EQ(in_place.sizes(), expected.sizes());
+      EXPECT_TRUE(torch::equal(in_place, expected));
+    }
+  }
+}
+
 TEST(Masks, FullyMaskedRowGivesZerosNotNaN) {
   auto scores = torch::randn({2, 1, 4}, torch::dtype(torch::kDouble).requires_grad(true));
   auto mask = torch::tensor({true, true, true, true, false, true, false, true}).view({2, 1, 4});

@@ -55,10 +55,13 @@ struct Variant {
 
 // Peak-memory models (float counts), calibrated against the peak RSS of single cases on CPU
 // (B=32, D=256): score-sized tensors [B, T, Tk] alive at once ~3 (scores, weights, their
-// gradients; hard attention's sampling and Gumbel noise add more); additive keeps ~3 of
-// [B, T, Tk, A]; local scopes ~4 of the gathered windows [B, T, W, D].
+// gradients; hard attention's sampling and Gumbel noise add more), ~1.5 for product scores under
+// the global scope (the fused modules/dot_product_attention.h: the weights, a chunk of their
+// gradient, the head average); additive keeps ~3 of [B, T, Tk, A]; local scopes ~4 of the
+// gathered windows [B, T, W, D].
 double score_entries(const Shape& s, int64_t keys) { return double(s.B) * s.T * keys; }
 double global_floats(const Shape& s) { return 3 * score_entries(s, s.T); }
+double fused_global_floats(const Shape& s) { return 1.5 * score_entries(s, s.T); }
 double additive_floats(const Shape& s) { return 3 * score_entries(s, s.T) * kAdditiveHidden + global_floats(s); }
 double hard_floats(const Shape& s, bool gumbel) { return (gumbel ? 7.5 : 6) * score_entries(s, s.T); }
 double window_floats(const Shape& s) {  // keys and values gathered per window [B, T, W, D] (+ gradients)
@@ -70,7 +73,8 @@ double shifted_window_floats(const Shape& s) {  // local_m: shifted keys and val
   return 8.0 * s.B * (s.T + W) * s.D + 5 * score_entries(s, W);
 }
 double projection_floats(const Shape& s) { return 10.0 * s.B * s.T * s.D; }  // q, k, v, heads, output
-double heads_global_floats(const Shape& s) { return 3.5 * kHeads * score_entries(s, s.T) + projection_floats(s); }
+double heads_global_floats(const Shape& s) { return kHeads * fused_global_floats(s) + projection_floats(s); }
+double torch_heads_floats(const Shape& s) { return 3.5 * kHeads * score_entries(s, s.T) + projection_floats(s); }
 
 json single(const std::string& type, const json& score) { return json{{"type", type}, {"score", score}}; }
 
@@ -79,7 +83,7 @@ std::vector<Variant> variants() {
   std::vector<Variant> list;
   list.push_back({"bahdanau", fixed(json{{"type", "bahdanau"}}), false, additive_floats, false});
   for (const char* score : {"dot", "scaled_dot", "general"})
-    list.push_back({std::string("global ") + score, fixed(single("global", score)), false, global_floats, false});
+    list.push_back({std::string("global ") + score, fixed(single("global", score)), false, fused_global_floats, false});
   list.push_back({"global additive", fixed(single("global", "additive")), false, additive_floats, false});
   list.push_back({"global location",
                   [](int64_t T) { return single("global", json{{"type", "location"}, {"max_length", T}}); }, false,
@@ -99,7 +103,7 @@ std::vector<Variant> variants() {
   list.push_back({"multi_head 8 global", fixed(global_heads), false, heads_global_floats, false});
   list.push_back({"multi_head 8 local_m", fixed(local_heads), false,
                   [](const Shape& s) { return shifted_window_floats(s) + projection_floats(s); }, true});
-  list.push_back({"torch MultiheadAttention 8", nullptr, false, heads_global_floats, false});
+  list.push_back({"torch MultiheadAttention 8", nullptr, false, torch_heads_floats, false});
   return list;
 }
 
