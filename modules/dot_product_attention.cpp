@@ -46,11 +46,12 @@ struct DotProductAttentionFunction : torch::autograd::Function<DotProductAttenti
     }
     auto grad_query = torch::empty_like(query, torch::MemoryFormat::Contiguous);  // [B, Tq, D]
     auto grad_keys_t = torch::empty({keys.size(0), keys.size(2), keys.size(1)}, keys.options());  // [B, D, Tk]
-    // The scores' gradient a chunk of rows at a time, each at most kChunkBytes: memory that freed
+    // The scores' gradient a chunk of rows at a time, each at most chunk_bytes: memory that freed
     // blocks keep, not a fresh [B, Tq, Tk]. With dropout one chunk: its mask indexes the whole tensor.
     const int64_t chunk_bytes = ctx->saved_data["chunk_bytes"].toInt();
     const int64_t rows = weights.size(0), row_bytes = weights.size(1) * weights.size(2) * weights.element_size();
-    const int64_t chunk = dropout > 0 ? rows : std::clamp<int64_t>(chunk_bytes / std::max<int64_t>(row_bytes, 1), 1, rows);
+    const int64_t chunk =
+        dropout > 0 ? rows : std::clamp<int64_t>(chunk_bytes / std::max<int64_t>(row_bytes, 1), 1, std::max<int64_t>(rows, 1));
     for (int64_t first = 0; first < rows; first += chunk) {
       const int64_t n = std::min(chunk, rows - first);
       auto slice = [&](const torch::Tensor& t) { return t.narrow(0, first, n); };
