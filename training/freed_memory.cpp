@@ -38,4 +38,10 @@ std::string kept_freed_memory_tunables() {
 
 void release_freed_memory() { malloc_trim(0); }
 
+std::string freed_memory_setting() {
+  if (user_tunes_malloc()) return std::string("as GLIBC_TUNABLES=") + std::getenv("GLIBC_TUNABLES") + " says";
+  return "blocks up to " + std::to_string(kKeptBlockBytes >> 20) +
+         " MiB kept for reuse (attnlab's setting; larger ones for long sequences: README, Speed on a CPU)";
+}
+
 }  // namespace attnlab

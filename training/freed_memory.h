@@ -22,4 +22,7 @@ std::string kept_freed_memory_tunables();
 /// Gives memory freed so far back to the system (benchmarks measuring one case's peak).
 void release_freed_memory();
 
+/// What this process keeps of freed memory and who decided, in one line (`attnlab doctor`).
+std::string freed_memory_setting();
+
 }  // namespace attnlab

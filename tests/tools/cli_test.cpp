@@ -68,11 +68,19 @@ TEST(EndToEnd, DoctorReportsTheKernelsAndKeepsTheEnvironmentsChoice) {
   TempDir dir;
   const BlasKernels here = blas_kernels();
   if (here.core.empty()) GTEST_SKIP() << "not OpenBLAS (" << here.library << ")";
-  const std::string fresh = "-u OPENBLAS_CORETYPE -u ATTNLAB_BLAS_CORE_SELECTED";
+  const std::string fresh = "-u OPENBLAS_CORETYPE -u ATTNLAB_BLAS_CORE_SELECTED -u GLIBC_TUNABLES";
   auto chosen = attnlab_cli("doctor --size 64 --repeats 1 --threads 2", dir, "/dev/null", fresh);
   ASSERT_EQ(chosen.exit_code, 0) << chosen.err;
-  for (const char* row : {"BLAS            OpenBLAS", "kernels         ", "GEMM 1 thread   ", "GEMM 2 threads  "})
+  for (const char* row : {"BLAS            OpenBLAS", "kernels         ", "GEMM 1 thread   ", "GEMM 2 threads  ",
+                          "freed memory    blocks up to 256 MiB kept for reuse (attnlab's setting"})
     EXPECT_NE(chosen.out.find(row), std::string::npos) << row << " in\n" << chosen.out;
+  // A user's malloc tunables win, and doctor says they are in charge.
+  auto tuned = attnlab_cli("doctor --size 8 --repeats 1 --threads 1", dir, "/dev/null",
+                           fresh + " GLIBC_TUNABLES=glibc.malloc.trim_threshold=268435456");
+  ASSERT_EQ(tuned.exit_code, 0) << tuned.err;
+  EXPECT_NE(tuned.out.find("freed memory    as GLIBC_TUNABLES=glibc.malloc.trim_threshold=268435456 says\n"),
+            std::string::npos)
+      << tuned.out;
   if (!here.best_core.empty() && (here.coretype_env.empty() || here.selected_by_attnlab)) {
     // Whatever OpenBLAS picks by itself on this machine, the child runs the best kernels.
     EXPECT_NE(chosen.out.find("kernels         " + here.core + " ("), std::string::npos) << chosen.out;

@@ -10,6 +10,7 @@
 #include "tools/cli/cli_options.h"
 #include "tools/cli/commands.h"
 #include "training/blas_kernels.h"
+#include "training/freed_memory.h"
 #include "training/threads.h"
 
 namespace attnlab::cli {
@@ -36,7 +37,7 @@ void row(const std::string& name, const std::string& value) { std::cout << padde
 int doctor_command(int argc, char** argv) {
   const int hardware = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   cxxopts::Options options("attnlab doctor",
-                           "Print the BLAS kernels and thread settings attnlab runs with and the measured float "
+                           "Print the BLAS kernels, thread and memory settings attnlab runs with and the measured float "
                            "GEMM speed (n x n matrices, median of --repeats) at 1 thread and at --threads.");
   options.add_options()("size", "matrix size n", cxxopts::value<int64_t>()->default_value("1024"))(
       "repeats", "products timed per thread count", cxxopts::value<int>()->default_value("5"))(
@@ -64,6 +65,7 @@ int doctor_command(int argc, char** argv) {
   row("BLAS threading", (k.parallel.empty() ? "?" : k.parallel) + pool);
   row("cores", std::to_string(hardware));
   row("OMP_WAIT_POLICY", env_text("OMP_WAIT_POLICY"));
+  row("freed memory", freed_memory_setting());
   for (const int n : {1, threads}) {
     set_thread_count(n);
     row("GEMM " + std::to_string(n) + (n == 1 ? " thread" : " threads"),
