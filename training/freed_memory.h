@@ -11,8 +11,8 @@
 namespace attnlab {
 
 /// Keeps freed blocks up to 256 MiB in the process for reuse (glibc: they come from the heap, not
-/// from mmap, and the heap is trimmed only above 256 MiB of free top), unless GLIBC_TUNABLES already
-/// says how malloc should behave. Call once, first thing in main().
+/// from mmap, and the heap's free top is not given back to the system), unless GLIBC_TUNABLES
+/// already says how malloc should behave. Call once, first thing in main().
 void keep_freed_memory();
 
 /// GLIBC_TUNABLES with the same settings (the user's other tunables kept) for a child process, such

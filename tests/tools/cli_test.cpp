@@ -72,7 +72,7 @@ TEST(EndToEnd, DoctorReportsTheKernelsAndKeepsTheEnvironmentsChoice) {
   auto chosen = attnlab_cli("doctor --size 64 --repeats 1 --threads 2", dir, "/dev/null", fresh);
   ASSERT_EQ(chosen.exit_code, 0) << chosen.err;
   for (const char* row : {"BLAS            OpenBLAS", "kernels         ", "GEMM 1 thread   ", "GEMM 2 threads  ",
-                          "freed memory    blocks up to 256 MiB kept for reuse (attnlab's setting"})
+                          "freed memory    blocks up to 256 MiB kept for reuse, the heap never trimmed (attnlab's setting"})
     EXPECT_NE(chosen.out.find(row), std::string::npos) << row << " in\n" << chosen.out;
   // A user's malloc tunables win, and doctor says they are in charge.
   auto tuned = attnlab_cli("doctor --size 8 --repeats 1 --threads 1", dir, "/dev/null",
