@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "modules/batched_matmul.h"
 #include "modules/dropout.h"
 #include "modules/masks.h"
 
@@ -17,10 +18,10 @@ struct DotProductAttentionFunction : torch::autograd::Function<DotProductAttenti
   static variable_list forward(AutogradContext* ctx, const torch::Tensor& query, const torch::Tensor& keys,
                                const torch::Tensor& values, const c10::optional<torch::Tensor>& mask, double dropout,
                                int64_t seed, int64_t chunk_bytes) {
-    auto weights = torch::bmm(query, keys.transpose(1, 2));  // [B, Tq, Tk] scores, then in place:
+    auto weights = batched_matmul(query, keys.transpose(1, 2));  // [B, Tq, Tk] scores, then in place:
     masked_softmax_(weights, mask.value_or(torch::Tensor()));  // [B, Tq, Tk] weights
     auto mixing = dropout > 0 ? apply_dropout_mask(weights, dropout, static_cast<uint64_t>(seed)) : weights;
-    auto context = torch::bmm(mixing, values);  // [B, Tq, Dv]
+    auto context = batched_matmul(mixing, values);  // [B, Tq, Dv]
     ctx->save_for_backward({query, keys, values, weights, context});
     ctx->set_materialize_grads(false);  // an unread output's gradient stays undefined, not a [B, Tq, Tk] of zeros
     ctx->saved_data["dropout"] = dropout;
@@ -39,10 +40,10 @@ struct DotProductAttentionFunction : torch::autograd::Function<DotProductAttenti
     // Σ_k dL/dw·w per query: dO·O for the context's part (see the header), [B, Tq, 1].
     auto row = grad_context.defined() ? (grad_context * context).sum(-1, /*keepdim=*/true)
                                       : torch::zeros({weights.size(0), weights.size(1), 1}, weights.options());
-    torch::Tensor grad_values;  // [B, Tk, Dv]; the [B, Tq, Tk] operand is not transposed (bmm would copy it)
+    torch::Tensor grad_values;  // [B, Tk, Dv]
     if (grad_context.defined()) {
       auto mixing = dropout > 0 ? apply_dropout_mask(weights, dropout, seed) : weights;
-      grad_values = torch::bmm(grad_context.transpose(1, 2), mixing).transpose(1, 2);
+      grad_values = batched_matmul(mixing.transpose(1, 2), grad_context);  // read transposed in place
     }
     auto grad_query = torch::empty_like(query, torch::MemoryFormat::Contiguous);  // [B, Tq, D]
     auto grad_keys_t = torch::empty({keys.size(0), keys.size(2), keys.size(1)}, keys.options());  // [B, D, Tk]
@@ -55,7 +56,7 @@ struct DotProductAttentionFunction : torch::autograd::Function<DotProductAttenti
     for (int64_t first = 0; first < rows; first += chunk) {
       const int64_t n = std::min(chunk, rows - first);
       auto slice = [&](const torch::Tensor& t) { return t.narrow(0, first, n); };
-      auto grad_w = grad_context.defined() ? torch::bmm(slice(grad_context), slice(values).transpose(1, 2))
+      auto grad_w = grad_context.defined() ? batched_matmul(slice(grad_context), slice(values).transpose(1, 2))
                                            : torch::zeros_like(slice(weights));  // dL/dweights [n, Tq, Tk]
       if (dropout > 0 && grad_context.defined()) grad_w = apply_dropout_mask(grad_w, dropout, seed);
       auto chunk_row = slice(row);  // [n, Tq, 1]
@@ -65,8 +66,8 @@ struct DotProductAttentionFunction : torch::autograd::Function<DotProductAttenti
       }
       grad_w.sub_(chunk_row).mul_(slice(weights));  // dL/dscores [n, Tq, Tk]: softmax's backward, in place
       auto grad_query_rows = slice(grad_query), grad_keys_t_rows = slice(grad_keys_t);
-      torch::bmm_out(grad_query_rows, grad_w, slice(keys));                          // [n, Tq, D]
-      torch::bmm_out(grad_keys_t_rows, slice(query).transpose(1, 2), grad_w);        // [n, D, Tk]
+      batched_matmul_out(grad_query_rows, grad_w, slice(keys));                     // [n, Tq, D]
+      batched_matmul_out(grad_keys_t_rows, slice(query).transpose(1, 2), grad_w);   // [n, D, Tk]
     }
     auto grad_keys = grad_keys_t.transpose(1, 2);  // [B, Tk, D]
     return {grad_query, grad_keys, grad_values, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
