@@ -8,6 +8,8 @@
 
 #include <ATen/Parallel.h>
 
+#include "modules/traced_shapes.h"
+
 namespace attnlab {
 
 namespace {
@@ -94,7 +96,8 @@ void blas_products(torch::Tensor& out, const torch::Tensor& a_given, const torch
 }  // namespace
 
 bool batched_matmul_calls_blas(const torch::Tensor& a, const torch::Tensor& b) {
-  if (needs_autograd(a, b) || !a.device().is_cpu() || !b.device().is_cpu()) return false;
+  // A trace records LibTorch's operators only: the BLAS calls would vanish from an export.
+  if (tracing() || needs_autograd(a, b) || !a.device().is_cpu() || !b.device().is_cpu()) return false;
   const auto type = a.scalar_type();
   if ((type != torch::kFloat && type != torch::kDouble) || b.scalar_type() != type) return false;
   if (type == torch::kFloat ? !blas_gemm<float>() : !blas_gemm<double>()) return false;

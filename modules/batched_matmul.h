@@ -15,9 +15,9 @@ namespace attnlab {
 /// a [N, M, K] · b [N, K, P] -> [N, M, P] (contiguous), equal to torch::bmm's bit for bit: the
 /// same BLAS call per matrix that bmm makes, with the same transpositions, and bmm itself for
 /// products under 400 multiply-adds (which it does in a loop of its own). No autograd: for the
-/// insides of autograd Functions. When an operand would need it (grad mode on and an operand
-/// requiring grad), or is not a float or double CPU tensor, or the BLAS has no sgemm_ / dgemm_,
-/// this is torch::bmm.
+/// insides of autograd Functions and for no-grad code. When an operand would need it (grad mode on
+/// and an operand requiring grad), under a trace for export, for anything but float or double CPU
+/// tensors, or when the BLAS has no sgemm_ / dgemm_, this is torch::bmm.
 torch::Tensor batched_matmul(const torch::Tensor& a, const torch::Tensor& b);
 
 /// The same into out [N, M, P] (when out is not contiguous, torch::bmm_out).

@@ -3,6 +3,7 @@
 // ones, a batch broadcast by stride 0, dimensions of size 1 — and against torch::bmm where BLAS
 // cannot or must not take them (autograd, integers, empty operands).
 #include <gtest/gtest.h>
+#include <torch/csrc/jit/frontend/tracer.h>
 
 #include <functional>
 #include <string>
@@ -139,6 +140,26 @@ TEST(BatchedMatmul, LeavesAutogradIntegersAndEmptyOperandsToTorchBmm) {
   ASSERT_EQ(no_k.sizes(), (std::vector<int64_t>{2, 3, 4}));
   EXPECT_TRUE(torch::equal(no_k, torch::zeros({2, 3, 4})));
   EXPECT_EQ(batched_matmul(torch::randn({0, 3, 2}), torch::randn({0, 2, 4})).sizes(), (std::vector<int64_t>{0, 3, 4}));
+}
+
+// An export traces LibTorch's operators: BLAS calls made directly would vanish from the graph.
+TEST(BatchedMatmul, ATraceRecordsTorchBmm) {
+  torch::NoGradGuard no_grad;
+  torch::manual_seed(9);
+  auto a = torch::randn({4, 20, 8}), b = torch::randn({4, 8, 30});
+  ASSERT_TRUE(batched_matmul_calls_blas(a, b));  // outside a trace
+  auto traced = torch::jit::tracer::trace(
+      {a, b},
+      [](torch::jit::Stack inputs) {
+        return torch::jit::Stack{batched_matmul(inputs[0].toTensor(), inputs[1].toTensor())};
+      },
+      [](const torch::autograd::Variable&) { return std::string(); }, /*strict=*/false);
+  int products = 0;
+  for (const auto* node : traced.first->graph->nodes())
+    products += node->kind() == c10::Symbol::fromQualString("aten::bmm");
+  EXPECT_EQ(products, 1) << *traced.first->graph;
+  ASSERT_EQ(traced.second.size(), 1u);
+  EXPECT_TRUE(torch::equal(traced.second[0].toTensor(), torch::bmm(a, b)));
 }
 
 }  // namespace
