@@ -85,7 +85,7 @@ void products(torch::Tensor& out, const torch::Tensor& a, const Layout& la, cons
 /// a with matrices BLAS can read in place: itself, or a contiguous copy.
 torch::Tensor readable(const torch::Tensor& t) { return layout_of(t) ? t : t.contiguous(); }
 
-/// Computes out = a · b for operands blas_takes(); out contiguous [N, M, P] of their type.
+/// out = a · b for operands batched_matmul_calls_blas() takes; out contiguous [N, M, P] of their type.
 void blas_products(torch::Tensor& out, const torch::Tensor& a_given, const torch::Tensor& b_given) {
   const auto a = readable(a_given), b = readable(b_given);
   const auto la = *layout_of(a), lb = *layout_of(b);

@@ -19,9 +19,9 @@ constexpr int kKeptBlockBytes = 256 << 20;
 // The heap's free top is never given back on its own (glibc: trim threshold -1, "disables trimming
 // completely"). With a 256 MiB trim threshold the heap was trimmed whenever a step freed more than
 // that at once, unless a live block happened to sit above the free space: local_m at T = 4096 took
-// 1742 ms alone in its process and 1107 ms after T = 1024 had left such a block (ratio 7.25 or
-// 4.42 by luck of the heap's layout); never trimming gives 1129 ms alone, 1062 ms after 1024. What
-// is kept never exceeds the process's own peak, which the machine already provided.
+// 1742 ms alone in its process and 1107 ms after T = 1024 had left such a block (by luck of the
+// heap's layout); never trimming, 733-763 ms either way (bench attention, fwd + bwd). What is kept
+// never exceeds the process's own peak, which the machine already provided.
 constexpr int kNeverTrim = -1;
 
 bool user_tunes_malloc() {

@@ -74,7 +74,9 @@ TEST(BatchedMatmul, EqualsTheSumOfProductsInEveryLayout) {
 TEST(BatchedMatmul, FloatEqualsTorchBmmBitForBitAtAnyThreadCount) {
   const int threads = torch::get_num_threads();
   int compared = 0;
-  for (const auto& shape : std::vector<std::vector<int64_t>>{{64, 24, 40, 48}, {256, 32, 32, 32}, {3, 7, 9, 11}}) {
+  const std::vector<std::vector<int64_t>> shapes = {{64, 24, 40, 48}, {256, 32, 32, 32}, {3, 7, 9, 11},
+                                                    {8, 1, 40, 48}, {8, 24, 40, 1}, {8, 30, 1, 30}};  // N, M, K, P
+  for (const auto& shape : shapes) {
     const int64_t N = shape[0], M = shape[1], K = shape[2], P = shape[3];
     for (const auto& [a_name, make_a] : layouts()) {
       for (const auto& [b_name, make_b] : layouts()) {
@@ -97,7 +99,7 @@ TEST(BatchedMatmul, FloatEqualsTorchBmmBitForBitAtAnyThreadCount) {
       }
     }
   }
-  EXPECT_EQ(compared, 3 * 5 * 5);
+  EXPECT_EQ(compared, 6 * 5 * 5);
 }
 
 TEST(BatchedMatmul, OutWritesOnlyItsSlice) {
