@@ -42,10 +42,11 @@ std::vector<std::pair<std::string, MakeOperand>> layouts() {
   };
 }
 
-TEST(BatchedMatmul, EqualsTheSumOfProductsInEveryLayout) {
-  const std::vector<std::vector<int64_t>> shapes = {{3, 4, 5, 6}, {2, 1, 5, 6}, {2, 4, 1, 6}, {2, 4, 5, 1},
-                                                    {1, 1, 1, 1}, {40, 32, 32, 32}};  // N, M, K, P
-  int compared = 0;
+/// Runs check(a, b) on operands of every shape {N, M, K, P} in every pair of layouts; returns how
+/// many pairs it ran.
+int for_every_layout_pair(const std::vector<std::vector<int64_t>>& shapes, torch::ScalarType type,
+                          const std::function<void(const torch::Tensor& a, const torch::Tensor& b)>& check) {
+  int checked = 0;
   for (const auto& shape : shapes) {
     const int64_t N = shape[0], M = shape[1], K = shape[2], P = shape[3];
     for (const auto& [a_name, make_a] : layouts()) {
@@ -53,53 +54,54 @@ TEST(BatchedMatmul, EqualsTheSumOfProductsInEveryLayout) {
         SCOPED_TRACE("N M K P " + std::to_string(N) + " " + std::to_string(M) + " " + std::to_string(K) + " " +
                      std::to_string(P) + ", a " + a_name + ", b " + b_name);
         torch::manual_seed(N * 1000 + M * 100 + K * 10 + P);
-        auto a = make_a(N, M, K, torch::kDouble), b = make_b(N, K, P, torch::kDouble);
-        ASSERT_EQ(a.sizes(), (std::vector<int64_t>{N, M, K}));
-        ASSERT_EQ(b.sizes(), (std::vector<int64_t>{N, K, P}));
-        EXPECT_EQ(batched_matmul_calls_blas(a, b), M * K * P >= 400);  // below, torch::bmm's own loop
-        auto product = batched_matmul(a, b);
-        ASSERT_EQ(product.sizes(), (std::vector<int64_t>{N, M, P}));
-        EXPECT_TRUE(product.is_contiguous());
-        EXPECT_LT((product - sum_of_products(a, b)).abs().max().item<double>(), 1e-12);
-        ++compared;
+        auto a = make_a(N, M, K, type), b = make_b(N, K, P, type);
+        if (a.sizes() != torch::IntArrayRef{N, M, K} || b.sizes() != torch::IntArrayRef{N, K, P}) {
+          ADD_FAILURE() << "operands " << a.sizes() << " and " << b.sizes();
+          continue;
+        }
+        check(a, b);
+        ++checked;
       }
     }
   }
-  EXPECT_EQ(compared, 6 * 5 * 5);
+  return checked;
+}
+
+TEST(BatchedMatmul, EqualsTheSumOfProductsInEveryLayout) {
+  const std::vector<std::vector<int64_t>> shapes = {{3, 4, 5, 6}, {2, 1, 5, 6}, {2, 4, 1, 6}, {2, 4, 5, 1},
+                                                    {1, 1, 1, 1}, {40, 32, 32, 32}};  // N, M, K, P
+  const int checked = for_every_layout_pair(shapes, torch::kDouble, [](const torch::Tensor& a, const torch::Tensor& b) {
+    const int64_t N = a.size(0), M = a.size(1), K = a.size(2), P = b.size(2);
+    EXPECT_EQ(batched_matmul_calls_blas(a, b), M * K * P >= 400);  // below, torch::bmm's own loop
+    auto product = batched_matmul(a, b);
+    ASSERT_EQ(product.sizes(), (std::vector<int64_t>{N, M, P}));
+    EXPECT_TRUE(product.is_contiguous());
+    EXPECT_LT((product - sum_of_products(a, b)).abs().max().item<double>(), 1e-12);
+  });
+  EXPECT_EQ(checked, 6 * 5 * 5);
 }
 
 // Bit for bit what torch::bmm gives, in every layout and at any thread count: the fused attention's
 // weights equal the composed attention's, and exported models (which trace the composed path)
 // decode the same tokens as eager ones.
 TEST(BatchedMatmul, FloatEqualsTorchBmmBitForBitAtAnyThreadCount) {
-  const int threads = torch::get_num_threads();
-  int compared = 0;
   const std::vector<std::vector<int64_t>> shapes = {{64, 24, 40, 48}, {256, 32, 32, 32}, {3, 7, 9, 11},
                                                     {8, 1, 40, 48}, {8, 24, 40, 1}, {8, 30, 1, 30}};  // N, M, K, P
-  for (const auto& shape : shapes) {
-    const int64_t N = shape[0], M = shape[1], K = shape[2], P = shape[3];
-    for (const auto& [a_name, make_a] : layouts()) {
-      for (const auto& [b_name, make_b] : layouts()) {
-        SCOPED_TRACE("N M K P " + std::to_string(N) + " " + std::to_string(M) + " " + std::to_string(K) + " " +
-                     std::to_string(P) + ", a " + a_name + ", b " + b_name);
-        torch::manual_seed(7);
-        auto a = make_a(N, M, K, torch::kFloat), b = make_b(N, K, P, torch::kFloat);
-        ASSERT_TRUE(batched_matmul_calls_blas(a, b));  // not torch::bmm compared with itself
-        torch::set_num_threads(1);
-        auto one_thread = batched_matmul(a, b);
-        torch::set_num_threads(2);
-        auto two_threads = batched_matmul(a, b);
-        torch::set_num_threads(threads);
-        auto reference = torch::bmm(a, b);
-        ASSERT_EQ(one_thread.sizes(), (std::vector<int64_t>{N, M, P}));
-        ASSERT_EQ(reference.sizes(), one_thread.sizes());
-        EXPECT_TRUE(torch::equal(one_thread, reference));
-        EXPECT_TRUE(torch::equal(two_threads, reference));  // one product per matrix, wherever it runs
-        ++compared;
-      }
-    }
-  }
-  EXPECT_EQ(compared, 6 * 5 * 5);
+  const int threads = torch::get_num_threads();
+  const int checked = for_every_layout_pair(shapes, torch::kFloat, [threads](const torch::Tensor& a, const torch::Tensor& b) {
+    ASSERT_TRUE(batched_matmul_calls_blas(a, b));  // not torch::bmm compared with itself
+    torch::set_num_threads(1);
+    auto one_thread = batched_matmul(a, b);
+    torch::set_num_threads(2);
+    auto two_threads = batched_matmul(a, b);
+    torch::set_num_threads(threads);
+    auto reference = torch::bmm(a, b);
+    ASSERT_EQ(one_thread.sizes(), (std::vector<int64_t>{a.size(0), a.size(1), b.size(2)}));
+    ASSERT_EQ(reference.sizes(), one_thread.sizes());
+    EXPECT_TRUE(torch::equal(one_thread, reference));
+    EXPECT_TRUE(torch::equal(two_threads, reference));  // one product per matrix, wherever it runs
+  });
+  EXPECT_EQ(checked, 6 * 5 * 5);
 }
 
 TEST(BatchedMatmul, OutWritesOnlyItsSlice) {
