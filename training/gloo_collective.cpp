@@ -15,6 +15,9 @@ namespace attnlab {
 
 namespace {
 
+/// How long rank 0 waits, on a mismatch, for the other rank to read its world size before leaving.
+constexpr std::chrono::seconds kLeaveWait{5};
+
 /// The first line of an engine's complaint, without the "[source.cc:123] " prefix Gloo puts on it.
 std::string engine_detail(const std::exception& error) {
   std::string text = error_message(error);
@@ -79,21 +82,38 @@ class GlooCollective final : public Collective {
 };
 
 /// Every rank says its world size and claims its rank in the store; each compares with the others.
+/// Rank 0 serves the store and leaves on a mismatch: first it waits (briefly) for the other rank
+/// to mark that it has read rank 0's world size, so that rank names the mismatch too instead of
+/// finding the store gone ("broken pipe").
 void check_ranks_agree(c10d::Store& store, const GlooRendezvous& r) {
   const std::string me = "rank " + std::to_string(r.rank) + " of " + std::to_string(r.world_size);
+  const std::string mine = std::to_string(r.world_size);
   if (store.add("attnlab/joined/" + std::to_string(r.rank), 1) > 1)
     throw CollectiveError(me + ": another process already joined as rank " + std::to_string(r.rank));
-  store.set("attnlab/world_size/" + std::to_string(r.rank), as_bytes(std::to_string(r.world_size)));
-  auto check = [&](int64_t other) {
+  store.set("attnlab/world_size/" + std::to_string(r.rank), as_bytes(mine));
+  auto world_size_of = [&](int64_t other) {
     const std::string key = "attnlab/world_size/" + std::to_string(other);
     store.wait({key}, r.join_timeout);
-    const std::string theirs = as_text(store.get(key));
-    if (theirs != std::to_string(r.world_size))
-      throw CollectiveError(me + ": rank " + std::to_string(other) + " was started with --world-size " + theirs);
+    return as_text(store.get(key));
   };
-  if (r.rank != 0) check(0);
-  else
-    for (int64_t other = 1; other < r.world_size; ++other) check(other);
+  auto mismatch = [&](int64_t other, const std::string& theirs) {
+    return CollectiveError(me + ": rank " + std::to_string(other) + " was started with --world-size " + theirs);
+  };
+  if (r.rank != 0) {
+    const std::string theirs = world_size_of(0);
+    store.set("attnlab/read_world_size/" + std::to_string(r.rank), as_bytes("1"));  // rank 0 may leave now
+    if (theirs != mine) throw mismatch(0, theirs);
+    return;
+  }
+  for (int64_t other = 1; other < r.world_size; ++other) {
+    const std::string theirs = world_size_of(other);
+    if (theirs == mine) continue;
+    try {
+      store.wait({"attnlab/read_world_size/" + std::to_string(other)}, std::min(r.join_timeout, kLeaveWait));
+    } catch (const std::exception&) {  // it did not read in time (or is gone): leave anyway
+    }
+    throw mismatch(other, theirs);
+  }
 }
 
 }  // namespace
