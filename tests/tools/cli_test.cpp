@@ -142,6 +142,21 @@ TEST(EndToEnd, BenchModelPeerTimesTheSameModelsInPython) {
     EXPECT_NE(run.out.find(row), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("attnlab/peer: train"), std::string::npos) << run.out;
 
+  // The default peer given other kernels: its row names the core its OpenBLAS reports.
+  auto fallback = attnlab_cli(tiny + "--only rnn --peer --peer-default-core Prescott --python " +
+                                  quote(ATTNLAB_TORCH_PYTHON), dir);
+  ASSERT_EQ(fallback.exit_code, 0) << fallback.err;
+  EXPECT_NE(fallback.out.find("\nrnn_bahdanau  peer, default               1  Prescott "), std::string::npos)
+      << fallback.out;
+  for (const std::string& bad : {std::string("--only rnn --peer-default-core Prescott"),
+                                 std::string("--only rnn --peer --peer-default-core 'Sky lake'")}) {
+    auto refused = attnlab_cli(tiny + bad, dir);
+    EXPECT_EQ(refused.exit_code, 2) << bad;
+    EXPECT_TRUE(refused.out.empty()) << refused.out;
+    EXPECT_EQ(std::count(refused.err.begin(), refused.err.end(), '\n'), 1) << refused.err;
+    EXPECT_EQ(refused.err.rfind("attnlab bench model: --peer-default-core ", 0), 0) << refused.err;
+  }
+
   // The peer refuses to time a model of another size than attnlab's.
   const std::string err = dir.file("peer.err");
   const std::string command = std::string(ATTNLAB_TORCH_PYTHON) + " " + ATTNLAB_SOURCE_DIR +

@@ -20,10 +20,14 @@
 //           by itself) and given attnlab's threads and kernels. Both peers are started with each
 //           model and time one run whenever asked, so attnlab's runs and theirs alternate run by
 //           run; printed as attnlab/peer ratios of training tokens/s and greedy sentences/s.
+//           --peer-default-core gives the default peer other kernels: the default of a machine
+//           where OpenBLAS picks those by itself (Prescott, its generic fallback), read here.
 //   memory: peak resident set size of the process while a model is built, trained and decoded
 //           (the peak is restarted before each model; it includes LibTorch's own footprint,
 //           printed as "process before").
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -292,6 +296,9 @@ int bench_model_command(int argc, char** argv) {
       cxxopts::value<std::string>())(
       "peer", "also time the same Transformer and RNN in Python PyTorch eager: by default, with attnlab's "
       "threads and BLAS kernels, and with these and attnlab's kept freed memory; print attnlab/peer ratios")(
+      "peer-default-core", "the BLAS kernels (OPENBLAS_CORETYPE) of the default peer, as on a machine where "
+      "OpenBLAS picks these by itself: e.g. Prescott, its generic fallback on processors it does not know",
+      cxxopts::value<std::string>())(
       "python", "the Python with torch that runs the peer", cxxopts::value<std::string>()->default_value("/usr/bin/python3"))(
       "peer-script", "the peer's script", cxxopts::value<std::string>()->default_value(default_peer_script()));
   int exit_code = kExitOk;
@@ -321,6 +328,16 @@ int bench_model_command(int argc, char** argv) {
   const int64_t bert_length = (*args)["bert-length"].as<int64_t>();
   if (bert_length < 2) return bad("--bert-length must be at least 2");
   if (selected.empty() && !bert) return bad("--only matches no model; known: transformer, rnn_bahdanau, bert");
+  const bool peer = args->count("peer") > 0;
+  std::optional<std::string> peer_default_core;
+  if (args->count("peer-default-core")) {
+    peer_default_core = (*args)["peer-default-core"].as<std::string>();
+    if (!peer) return bad("--peer-default-core needs --peer");
+    if (peer_default_core->empty() ||
+        !std::all_of(peer_default_core->begin(), peer_default_core->end(), [](unsigned char c) { return std::isalnum(c); }))
+      return bad("--peer-default-core must be an OpenBLAS core name (letters and digits, e.g. Prescott), got \"" +
+                 *peer_default_core + "\"");
+  }
 
   set_thread_count(threads);
   const int blas_threads = args->count("blas-threads") ? (*args)["blas-threads"].as<int>() : threads;
@@ -344,7 +361,6 @@ int bench_model_command(int argc, char** argv) {
               << padded("GFLOP/s", 12, true) << padded("% of GEMM", 11, true) << padded("greedy sent/s", 16, true) << padded("beam" + std::to_string(sizes.beam) + " sent/s", 15, true)
               << padded("peak RSS MiB", 15, true) << "\n";
   }
-  const bool peer = args->count("peer") > 0;
   const PeerSetup peer_setup{(*args)["python"].as<std::string>(), (*args)["peer-script"].as<std::string>()};
   std::vector<PeerRows> peer_rows;
   for (const auto& bench : selected) {
@@ -354,7 +370,7 @@ int bench_model_command(int argc, char** argv) {
       std::vector<std::unique_ptr<PeerProcess>> started;
       if (!peer) return started;
       const PeerSizes peer_sizes{bench.name, sizes.batch, sizes.length, sizes.vocab, decoded, parameters};
-      for (auto settings : {default_peer_settings(), same_peer_settings(threads, PeerMalloc::as_glibc_ships),
+      for (auto settings : {default_peer_settings(peer_default_core), same_peer_settings(threads, PeerMalloc::as_glibc_ships),
                             same_peer_settings(threads, PeerMalloc::kept_freed)})
         started.push_back(std::make_unique<PeerProcess>(peer_setup, std::move(settings), peer_sizes));
       return started;

@@ -12,10 +12,11 @@ namespace attnlab::cli {
 
 std::string default_peer_script() { return std::string(ATTNLAB_SOURCE_DIR) + "/tools/python/bench_peer.py"; }
 
-PeerSettings default_peer_settings() {
+PeerSettings default_peer_settings(const std::optional<std::string>& core) {
   const auto kernels = blas_kernels();
   PeerSettings settings{"peer, default", std::nullopt, std::nullopt, ""};
-  if (!kernels.coretype_env.empty() && !kernels.selected_by_attnlab) settings.core = kernels.coretype_env;  // the user's
+  if (core) settings.core = core;
+  else if (!kernels.coretype_env.empty() && !kernels.selected_by_attnlab) settings.core = kernels.coretype_env;  // the user's
   return settings;
 }
 

@@ -57,8 +57,10 @@ class PeerProcess {
 };
 
 /// The default peer's settings: PyTorch's threads, and OPENBLAS_CORETYPE only if the user set it
-/// (not when attnlab chose it for itself).
-PeerSettings default_peer_settings();
+/// (not when attnlab chose it for itself). With `core`, these kernels instead: the default peer of
+/// a machine where OpenBLAS picks them by itself (Prescott: the generic fallback that issue 13's
+/// AVX-512 Xeon got), read on a machine where it does not.
+PeerSettings default_peer_settings(const std::optional<std::string>& core = std::nullopt);
 /// How the equally configured peer's malloc treats freed memory.
 enum class PeerMalloc {
   as_glibc_ships,  // "peer, same settings": freed tensors go back to the system, as by default
