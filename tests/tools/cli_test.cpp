@@ -98,8 +98,21 @@ TEST(EndToEnd, DoctorReportsTheKernelsAndKeepsTheEnvironmentsChoice) {
 TEST(EndToEnd, BenchmarksRunAtTinySizesAndRejectBadArguments) {
   TempDir dir;
   auto model = attnlab_cli(
-      "bench model --batch 2 --length 3 --vocab 12 --sentences 3 --beam 2 --repeats 1 --threads 1 --bert-length 5", dir);
+      "bench model --batch 2 --length 3 --vocab 12 --sentences 3 --beam 2 --repeats 1 --threads 1 --bert-length 5 "
+      "--profile " + quote(dir.file("trace")), dir);
   ASSERT_EQ(model.exit_code, 0) << model.err;
+  for (const char* name : {"transformer", "rnn_bahdanau"}) {  // one training step traced: one readout
+    const auto trace = json::parse(read_text(dir.file(std::string("trace.") + name + ".json")));
+    const auto& events = trace.is_object() ? trace.at("traceEvents") : trace;
+    int log_softmax = 0, matrix_products = 0;
+    for (const auto& event : events) {
+      const auto event_name = event.value("name", std::string());
+      log_softmax += event_name == "aten::_log_softmax";
+      matrix_products += event_name == "aten::mm" || event_name == "aten::addmm";
+    }
+    EXPECT_EQ(log_softmax, 1) << name;
+    EXPECT_GT(matrix_products, 10) << name;
+  }
   for (const char* row : {"\ntransformer ", "\nrnn_bahdanau ", "\nbert "}) EXPECT_NE(model.out.find(row), std::string::npos) << model.out;
   EXPECT_NE(model.out.find("4 sentences of exactly 3 tokens"), std::string::npos) << model.out;  // whole batches
   EXPECT_NE(model.out.find("GFLOP/s  % of GEMM"), std::string::npos) << model.out;  // counted FLOPs per second
