@@ -82,7 +82,7 @@ void products(torch::Tensor& out, const torch::Tensor& a, const Layout& la, cons
   });
 }
 
-/// a with matrices BLAS can read in place: itself, or a contiguous copy.
+/// t with matrices BLAS can read in place: itself, or a contiguous copy.
 torch::Tensor readable(const torch::Tensor& t) { return layout_of(t) ? t : t.contiguous(); }
 
 /// out = a · b for operands batched_matmul_calls_blas() takes; out contiguous [N, M, P] of their type.
