@@ -100,7 +100,13 @@ double measure_gemm_gflops(int64_t n, int repeats) {
   torch::NoGradGuard no_grad;
   const auto a = torch::randn({n, n});
   const auto b = torch::randn({n, n});
-  auto c = torch::mm(a, b);  // warm-up: thread pools started, pages touched
+  // Warm-up, for a tenth of a second and at least three products: pools started, pages touched,
+  // and the other cores awake. On this VM the first ~8 products at 2 threads after the thread
+  // count changed take 3-4 ms each at n = 256 (0.2 ms after): a single warm-up product left most
+  // of a median of 5 in that transient (8.6 instead of ~160 GFLOP/s).
+  auto c = torch::mm(a, b);
+  const auto warm_until = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
+  for (int i = 0; i < 3 || std::chrono::steady_clock::now() < warm_until; ++i) torch::mm_out(c, a, b);
   std::vector<double> seconds;
   for (int i = 0; i < std::max(1, repeats); ++i) {
     const auto start = std::chrono::steady_clock::now();
