@@ -23,10 +23,10 @@ Hypotheses greedy_decode(Seq2SeqModelImpl& model, const torch::Tensor& source, c
   std::vector<torch::Tensor> tokens, weights;
   for (int64_t t = 0; t < max_steps; ++t) {
     auto step = model.decode_next(*state, previous);
-    auto predicted = step.log_probs.argmax(-1).masked_fill(finished, kPad);  // [B]
-    auto ends_now = predicted.eq(kEos) & ~finished;
-    lengths = torch::where(ends_now, torch::full_like(lengths, t), lengths);
-    finished = finished | ends_now;
+    auto predicted = step.logits.argmax(-1).masked_fill_(finished, kPad);  // [B]
+    auto ends_now = predicted.eq(kEos).logical_and_(finished.logical_not());
+    lengths.masked_fill_(ends_now, t);
+    finished.logical_or_(ends_now);
     tokens.push_back(predicted);
     if (step.attention.defined()) weights.push_back(step.attention);
     previous = predicted;
@@ -69,10 +69,11 @@ std::vector<std::vector<ScoredHypothesis>> beam_search(Seq2SeqModelImpl& model, 
 
   for (int64_t t = 0; t < longest; ++t) {
     auto step = model.decode_next(*state, previous);
-    const int64_t V = step.log_probs.size(-1);
+    const auto log_probs = torch::log_softmax(step.logits, -1);  // [R, V]
+    const int64_t V = log_probs.size(-1);
     std::vector<double> so_far;
     for (const auto& row : beam_log_prob) so_far.insert(so_far.end(), row.begin(), row.end());
-    auto totals = step.log_probs.to(torch::kDouble).view({B, K, V}) +
+    auto totals = log_probs.to(torch::kDouble).view({B, K, V}) +
                   torch::tensor(so_far, torch::kDouble).view({B, K, 1});  // [B, K, V] candidate totals
     // 2K candidates per sentence are enough: at most K of them end with EOS.
     auto top = totals.view({B, K * V}).topk(std::min<int64_t>(2 * K, K * V), -1);

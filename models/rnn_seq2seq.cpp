@@ -148,7 +148,7 @@ RnnSeq2SeqImpl::Step RnnSeq2SeqImpl::decode_step(const torch::Tensor& embedded, 
 
 torch::Tensor RnnSeq2SeqImpl::readout(const torch::Tensor& features) {
   auto hidden = luong() ? features : torch::tanh(readout_hidden(features));  // [..., H]
-  return torch::log_softmax(output(dropout(hidden)), -1);                   // [..., V]
+  return output(dropout(hidden));                                           // [..., V]
 }
 
 Seq2SeqOutput RnnSeq2SeqImpl::forward(const torch::Tensor& source, const torch::Tensor& source_lengths,
@@ -171,7 +171,8 @@ Seq2SeqOutput RnnSeq2SeqImpl::forward(const torch::Tensor& source, const torch::
     return steps.empty() ? torch::Tensor() : torch::stack(steps, 1);
   };
   // The readout of all steps at once: [B, T, features] -> [B, T, V].
-  return {readout(torch::stack(features, 1)), stacked(weights), stacked(log_probs), stacked(entropies)};
+  return {torch::log_softmax(readout(torch::stack(features, 1)), -1), stacked(weights), stacked(log_probs),
+          stacked(entropies)};
 }
 
 torch::Tensor RnnSeq2SeqImpl::estimator_loss(const Seq2SeqOutput& output, const torch::Tensor& reward,

@@ -132,7 +132,7 @@ class RnnSeq2SeqImpl : public Seq2SeqModelImpl {
   /// once: one embedding gradient [V, E] per batch, not one per step.
   Step decode_step(const torch::Tensor& embedded, const RnnState& state, const Memory& memory,
                    const torch::Tensor& t);
-  torch::Tensor readout(const torch::Tensor& features);  // [..., features] -> log-probs [..., V]
+  torch::Tensor readout(const torch::Tensor& features);  // [..., features] -> logits [..., V]
   /// The context c_t and what came with it; without attention, the fixed context.
   Attended context_for(const torch::Tensor& query, const Memory& memory, const torch::Tensor& t);
   bool luong() const { return style == DecoderStyle::kLuong; }

@@ -56,9 +56,10 @@ class StateTensorReader {
   size_t at_ = 0;
 };
 
-/// One incremental step: the next token's distribution and where it looked.
+/// One incremental step: the next token's scores and where it looked. The scores are logits:
+/// greedy decoding takes their argmax as they are, beam search normalises them (log_softmax).
 struct DecoderStep {
-  torch::Tensor log_probs;  // [R, V]
+  torch::Tensor logits;     // [R, V], log-probabilities up to a constant per row
   torch::Tensor attention;  // [R, S], or undefined
 };
 
@@ -94,7 +95,7 @@ class Seq2SeqModelImpl : public torch::nn::Module {
   /// Encodes the source and returns the state before the first target token.
   virtual std::unique_ptr<DecoderState> start_decoding(const torch::Tensor& source,
                                                        const torch::Tensor& source_lengths) = 0;
-  /// Feeds the previous tokens [R] (BOS first) and returns the next token's distribution.
+  /// Feeds the previous tokens [R] (BOS first) and returns the next token's logits.
   virtual DecoderStep decode_next(DecoderState& state, const torch::Tensor& previous_tokens) = 0;
   /// The state whose tensors() gave `tensors` (export: the state crosses TorchScript as a list).
   /// (The default refuses, as DecoderState::tensors does.)

@@ -67,8 +67,9 @@ ExportedModule export_seq2seq(Seq2SeqModelImpl& model, jit::Module module) {
                     [&](jit::Stack in) -> jit::Stack {
                       auto decoder_state = model.state_from_tensors(tensors_of(in[1]));
                       auto step = model.decode_next(*decoder_state, in[0].toTensor());
-                      auto attention = step.attention.defined() ? step.attention : none_like_rows(step.log_probs);
-                      return {c10::ivalue::Tuple::create(step.log_probs, attention, list_of(decoder_state->tensors()))};
+                      auto log_probs = torch::log_softmax(step.logits, -1);  // [R, V]
+                      auto attention = step.attention.defined() ? step.attention : none_like_rows(log_probs);
+                      return {c10::ivalue::Tuple::create(log_probs, attention, list_of(decoder_state->tensors()))};
                     });
   add_traced_method(module, "reorder_state", {list_of(state), torch::tensor(std::vector<int64_t>{1, 0, 1})},
                     [&](jit::Stack in) -> jit::Stack {

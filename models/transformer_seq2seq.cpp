@@ -100,7 +100,7 @@ torch::Tensor TransformerSeq2SeqImpl::decode(const torch::Tensor& tokens, const 
   }
   if (decoder_norm) y = decoder_norm(y);
   auto logits = generator ? generator(y) : torch::linear(y, target_embedding->weight, generator_bias);  // [B, T, V]
-  return torch::log_softmax(logits, -1);
+  return logits;
 }
 
 Seq2SeqOutput TransformerSeq2SeqImpl::forward_with_attention(const torch::Tensor& source,
@@ -112,7 +112,7 @@ Seq2SeqOutput TransformerSeq2SeqImpl::forward_with_attention(const torch::Tensor
   TransformerAttention all;
   auto encoded = encode(source, source_lengths, &all);
   Seq2SeqOutput out;
-  out.log_probs = decode(target_in, 0, encoded, nullptr, &all);    // [B, T, V]
+  out.log_probs = torch::log_softmax(decode(target_in, 0, encoded, nullptr, &all), -1);  // [B, T, V]
   out.attention = dense_weights(all.cross.back(), encoded.padding);  // [B, T, S]
   if (attention) *attention = std::move(all);
   return out;
@@ -201,9 +201,9 @@ DecoderStep TransformerSeq2SeqImpl::decode_next(DecoderState& state, const torch
     TORCH_CHECK(s.step.item<int64_t>() < options.max_length(), "transformer: target position ", s.step.item<int64_t>(),
                 " is past max_length ", options.max_length());
   TransformerAttention attention;
-  auto log_probs = decode(previous_tokens.unsqueeze(1), s.step, s.encoded, &s.caches, &attention);  // [R, 1, V]
+  auto logits = decode(previous_tokens.unsqueeze(1), s.step, s.encoded, &s.caches, &attention);  // [R, 1, V]
   s.step = s.step + 1;
-  return {log_probs.select(1, 0), dense_weights(attention.cross.back(), s.encoded.padding).select(1, 0)};
+  return {logits.select(1, 0), dense_weights(attention.cross.back(), s.encoded.padding).select(1, 0)};
 }
 
 }  // namespace attnlab

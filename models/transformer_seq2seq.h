@@ -112,7 +112,7 @@ class TransformerSeq2SeqImpl : public Seq2SeqModelImpl {
     std::vector<AttentionMemory> cross;
   };
   Encoded encode(const torch::Tensor& source, const torch::Tensor& source_lengths, TransformerAttention* attention = nullptr);
-  /// Log-probabilities [B, T, V] of the target positions offset .. offset+T-1 given `tokens` [B, T] there.
+  /// Logits [B, T, V] of the target positions offset .. offset+T-1 given `tokens` [B, T] there.
   /// With caches (one per decoder layer), only new positions are given and the caches grow.
   torch::Tensor decode(const torch::Tensor& tokens, int64_t offset, const Encoded& encoded,
                        std::vector<DecoderLayerCache>* caches, TransformerAttention* attention = nullptr);

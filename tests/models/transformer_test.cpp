@@ -218,7 +218,8 @@ TEST(Transformer, IncrementalGreedyDecodingEqualsRecomputingThePrefix) {
   auto encoded = model.encode(source, lengths);
   std::vector<DecoderLayerCache> caches(2);
   std::vector<torch::Tensor> steps_log_probs;
-  for (int64_t t = 0; t < L; ++t) steps_log_probs.push_back(model.decode(prefix.narrow(1, t, 1), t, encoded, &caches));
+  for (int64_t t = 0; t < L; ++t)
+    steps_log_probs.push_back(torch::log_softmax(model.decode(prefix.narrow(1, t, 1), t, encoded, &caches), -1));
   auto cached = torch::cat(steps_log_probs, 1);  // [B, L, V]
   EXPECT_TRUE(torch::allclose(cached, full.log_probs, 1e-5, 1e-5)) << (cached - full.log_probs).abs().max();
 }

@@ -76,7 +76,8 @@ class NoEndOfSentence : public Seq2SeqModelImpl {
   }
   DecoderStep decode_next(DecoderState& state, const torch::Tensor& previous_tokens) override {
     auto step = model_.decode_next(state, previous_tokens);
-    step.log_probs = step.log_probs.index_fill(1, torch::tensor({kEos}), -std::numeric_limits<float>::infinity());
+    // In place, as the Python peer does: the models' logits are fresh tensors of this step.
+    step.logits.select(1, kEos).fill_(-std::numeric_limits<float>::infinity());
     return step;
   }
   std::unique_ptr<DecoderState> state_from_tensors(const std::vector<torch::Tensor>& tensors) override {
