@@ -101,17 +101,21 @@ TEST(EndToEnd, BenchmarksRunAtTinySizesAndRejectBadArguments) {
       "bench model --batch 2 --length 3 --vocab 12 --sentences 3 --beam 2 --repeats 1 --threads 1 --bert-length 5 "
       "--profile " + quote(dir.file("trace")), dir);
   ASSERT_EQ(model.exit_code, 0) << model.err;
-  for (const char* name : {"transformer", "rnn_bahdanau"}) {  // one training step traced: one readout
-    const auto trace = json::parse(read_text(dir.file(std::string("trace.") + name + ".json")));
+  auto count_events = [&](const std::string& file, const std::vector<std::string>& names) {
+    const auto trace = json::parse(read_text(dir.file(file)));
     const auto& events = trace.is_object() ? trace.at("traceEvents") : trace;
-    int log_softmax = 0, matrix_products = 0;
-    for (const auto& event : events) {
-      const auto event_name = event.value("name", std::string());
-      log_softmax += event_name == "aten::_log_softmax";
-      matrix_products += event_name == "aten::mm" || event_name == "aten::addmm";
-    }
-    EXPECT_EQ(log_softmax, 1) << name;
-    EXPECT_GT(matrix_products, 10) << name;
+    int count = 0;
+    for (const auto& event : events)
+      count += std::find(names.begin(), names.end(), event.value("name", std::string())) != names.end();
+    return count;
+  };
+  for (const std::string name : {"transformer", "rnn_bahdanau"}) {
+    // One training step traced: one readout; one greedy batch of 3 tokens: a max over the logits
+    // per token and no log-softmax (greedy takes the argmax of the logits).
+    EXPECT_EQ(count_events("trace." + name + ".json", {"aten::_log_softmax"}), 1) << name;
+    EXPECT_GT(count_events("trace." + name + ".json", {"aten::mm", "aten::addmm"}), 10) << name;
+    EXPECT_EQ(count_events("trace." + name + ".greedy.json", {"aten::max"}), 3) << name;
+    EXPECT_EQ(count_events("trace." + name + ".greedy.json", {"aten::_log_softmax"}), 0) << name;
   }
   for (const char* row : {"\ntransformer ", "\nrnn_bahdanau ", "\nbert "}) EXPECT_NE(model.out.find(row), std::string::npos) << model.out;
   EXPECT_NE(model.out.find("4 sentences of exactly 3 tokens"), std::string::npos) << model.out;  // whole batches

@@ -91,7 +91,7 @@ class NoEndOfSentence : public Seq2SeqModelImpl {
 struct Sizes {
   int64_t batch, length, vocab, sentences, beam;
   int repeats;
-  std::string profile_prefix;  // --profile: write PREFIX.MODEL.json, a trace of one training step
+  std::string profile_prefix;  // --profile: PREFIX.MODEL.json, one training step; PREFIX.MODEL.greedy.json, one greedy batch
 };
 
 /// Random full-length sentences: source [B, S], lengths [B], target_in [B, T], target_out [B, T].
@@ -198,6 +198,10 @@ ModelFigures measure(const BenchModel& bench, const Sizes& s, const StartPeers& 
       },
       peers, "greedy", s.repeats);
   figures.greedy_ms = greedy[0];
+  if (!s.profile_prefix.empty()) {  // one more greedy batch, traced
+    torch::autograd::profiler::RecordProfile trace(s.profile_prefix + "." + bench.name + ".greedy.json");
+    greedy_decode(decoder, batches[0].source, batches[0].source_lengths, s.length);
+  }
   for (size_t i = 0; i < peers.size(); ++i)
     figures.peers.push_back({peers[i]->settings(), peers[i]->threads(), peers[i]->blas_core(), train[i + 1], greedy[i + 1]});
   figures.beam_ms = median_ms(
@@ -293,7 +297,8 @@ int bench_model_command(int argc, char** argv) {
       cxxopts::value<int64_t>()->default_value("128"))(
       "only", "only the models whose name contains one of these (comma-separated): transformer, rnn_bahdanau, bert",
       cxxopts::value<std::string>())(
-      "profile", "also trace one training step of each seq2seq model into PREFIX.MODEL.json (chrome://tracing)",
+      "profile", "also trace one training step of each seq2seq model into PREFIX.MODEL.json and one greedy batch "
+      "into PREFIX.MODEL.greedy.json (chrome://tracing)",
       cxxopts::value<std::string>())(
       "peer", "also time the same Transformer and RNN in Python PyTorch eager: by default, with attnlab's "
       "threads and BLAS kernels, and with these and attnlab's kept freed memory; print attnlab/peer ratios")(
