@@ -16,8 +16,8 @@ def greedy(self, src: Tensor, src_lengths: Tensor, max_length: int) -> Tuple[Ten
     tokens: List[Tensor] = []
     weights: List[Tensor] = []
     for t in range(max_length):
-        step = self.decode_step(previous, state)
-        predicted = step[0].argmax(-1).masked_fill(finished, PAD)
+        step = self.decode_step_logits(previous, state)
+        predicted = torch.max(step[0], -1)[1].masked_fill(finished, PAD)
         ends_now = predicted.eq(EOS) & finished.logical_not()
         lengths = torch.where(ends_now, torch.full_like(lengths, t), lengths)
         finished = finished | ends_now

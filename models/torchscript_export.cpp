@@ -63,14 +63,20 @@ ExportedModule export_seq2seq(Seq2SeqModelImpl& model, jit::Module module) {
   add_traced_method(module, "encode", {source, source_lengths}, [&](jit::Stack in) -> jit::Stack {
     return {list_of(model.start_decoding(in[0].toTensor(), in[1].toTensor())->tensors())};
   });
-  add_traced_method(module, "decode_step", {torch::full({2}, kBos, torch::kLong), list_of(state)},
-                    [&](jit::Stack in) -> jit::Stack {
-                      auto decoder_state = model.state_from_tensors(tensors_of(in[1]));
-                      auto step = model.decode_next(*decoder_state, in[0].toTensor());
-                      auto log_probs = torch::log_softmax(step.logits, -1);  // [R, V]
-                      auto attention = step.attention.defined() ? step.attention : none_like_rows(log_probs);
-                      return {c10::ivalue::Tuple::create(log_probs, attention, list_of(decoder_state->tensors()))};
-                    });
+  // decode_step hands out log-probabilities (beam search, and callers that score); greedy takes
+  // the argmax of decode_step_logits, as the eager greedy does, without the log-softmax.
+  auto step_method = [&](bool log_probs) {
+    return [&model, log_probs](jit::Stack in) -> jit::Stack {
+      auto decoder_state = model.state_from_tensors(tensors_of(in[1]));
+      auto step = model.decode_next(*decoder_state, in[0].toTensor());
+      auto scores = log_probs ? torch::log_softmax(step.logits, -1) : step.logits;  // [R, V]
+      auto attention = step.attention.defined() ? step.attention : none_like_rows(scores);
+      return {c10::ivalue::Tuple::create(scores, attention, list_of(decoder_state->tensors()))};
+    };
+  };
+  const jit::Stack step_inputs{torch::full({2}, kBos, torch::kLong), list_of(state)};
+  add_traced_method(module, "decode_step", step_inputs, step_method(true));
+  add_traced_method(module, "decode_step_logits", step_inputs, step_method(false));
   add_traced_method(module, "reorder_state", {list_of(state), torch::tensor(std::vector<int64_t>{1, 0, 1})},
                     [&](jit::Stack in) -> jit::Stack {
                       auto decoder_state = model.state_from_tensors(tensors_of(in[0]));
@@ -78,7 +84,7 @@ ExportedModule export_seq2seq(Seq2SeqModelImpl& model, jit::Module module) {
                       return {list_of(decoder_state->tensors())};
                     });
   module.define(torchscript_decoding_source(kPad, kBos, kEos));
-  return {module, "seq2seq", {"encode", "decode_step", "reorder_state", "greedy", "beam_search"}};
+  return {module, "seq2seq", {"encode", "decode_step", "decode_step_logits", "reorder_state", "greedy", "beam_search"}};
 }
 
 ExportedModule export_classifier(ClassifierImpl& model, jit::Module module) {

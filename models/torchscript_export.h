@@ -7,6 +7,7 @@
 // Methods, by kind:
 //   seq2seq     encode(src, src_lengths) -> state
 //               decode_step(tokens, state) -> (log_probs, attention, state)
+//               decode_step_logits(tokens, state) -> (logits, attention, state)  (what greedy takes the argmax of)
 //               reorder_state(state, rows) -> state
 //               greedy(src, src_lengths, max_length) -> (tokens, lengths, attention)
 //               beam_search(src, src_lengths, beam, max_length_ratio, max_length_extra, alpha, n_best)
@@ -17,7 +18,7 @@
 // Legend: B sentences, S source steps, R rows (B, or B x beams), V vocab, L decoded steps,
 //         K beam, n n-best, N sentences of a document, W words per sentence, T steps, C classes.
 //   src [B, S] int64, src_lengths [B]; state: the DecoderState's tensors (a list);
-//   tokens [R] -> log_probs [R, V], attention [R, S] ([R, 0] for a model without attention);
+//   tokens [R] -> log_probs or logits [R, V], attention [R, S] ([R, 0] for a model without attention);
 //   greedy: tokens [B, L] (first EOS included, padding after), lengths [B], attention [B, L, S];
 //   beam_search: tokens [B, n, L] (no EOS; padding), lengths [B, n], scores / log_probs [B, n]
 //     (float64; -inf where a sentence has fewer hypotheses), ended [B, n] (false: cut at the

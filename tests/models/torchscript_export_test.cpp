@@ -154,6 +154,13 @@ void check_seq2seq(Seq2SeqModelImpl& model, torch::jit::Module& exported) {
       auto out = exported.get_method("decode_step")({tokens, state}).toTuple();
       expect_close(out->elements()[0].toTensor(), torch::log_softmax(expected.logits, -1), "decode_step log_probs");
       if (model.has_attention()) expect_close(out->elements()[1].toTensor(), expected.attention, "decode_step attention");
+      auto logits = exported.get_method("decode_step_logits")({tokens, state}).toTuple();
+      expect_close(logits->elements()[0].toTensor(), expected.logits, "decode_step_logits logits");
+      const auto next_state = out->elements()[2].toTensorList(), logits_next_state = logits->elements()[2].toTensorList();
+      ASSERT_EQ(logits_next_state.size(), next_state.size());
+      ASSERT_GT(next_state.size(), 0u);
+      for (size_t i = 0; i < next_state.size(); ++i)
+        EXPECT_TRUE(torch::equal(logits_next_state.get(i), next_state.get(i))) << "decode_step_logits state " << i;
       state = out->elements()[2];
       tokens = torch::randint(0, kVocab, {B}, torch::kLong);  // any id: a model may emit [PAD] or [BOS] too
     }

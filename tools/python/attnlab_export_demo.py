@@ -9,11 +9,11 @@ Needs torch (Debian: python3-torch) and, for SentencePiece tokenizers, sentencep
 (python3-sentencepiece; it and torch coexist in one Python process, unlike LibTorch and
 libsentencepiece in one C++ process). Everything else is the standard library.
 
-The file holds the model's methods (seq2seq: encode, decode_step, reorder_state, greedy,
-beam_search; classifiers and masked LMs: forward) and extra files: attnlab.json (kind,
-methods, special-token ids), config.json, the tokenizer (tokenizer.json, tokenizer.model for
-SentencePiece, vocabulary.txt: line i is id i) and labels.json for classifiers. Output is the
-output of `attnlab translate|classify|fill-mask --model FILE.pt`.
+The file holds the model's methods (seq2seq: encode, decode_step, decode_step_logits,
+reorder_state, greedy, beam_search; classifiers and masked LMs: forward) and extra files:
+attnlab.json (kind, methods, special-token ids), config.json, the tokenizer (tokenizer.json,
+tokenizer.model for SentencePiece, vocabulary.txt: line i is id i) and labels.json for
+classifiers. Output is the output of `attnlab translate|classify|fill-mask --model FILE.pt`.
 """
 import argparse
 import json
