@@ -13,8 +13,9 @@ namespace attnlab::cli {
 int export_command(int argc, char** argv) {
   cxxopts::Options options("attnlab export",
                            "Export a trained run as one TorchScript file: the model's methods (seq2seq: encode, "
-                           "decode_step, decode_step_logits, reorder_state, greedy, beam_search; classifiers and masked LMs: forward), its "
-                           "parameters under the C++ names, and its config, tokenizer and labels as extra files.");
+                           "decode_step, decode_step_logits, reorder_state, greedy, beam_search; classifiers and "
+                           "masked LMs: forward), its parameters under the C++ names, and its config, tokenizer and "
+                           "labels as extra files.");
   options.add_options()("run_dir", "a run directory (holds config.json and checkpoints/)", cxxopts::value<std::string>())(
       "checkpoint", "best or latest", cxxopts::value<std::string>()->default_value("best"))(
       "out", "the file to write (e.g. model.pt)", cxxopts::value<std::string>());
